@@ -1,0 +1,66 @@
+/// An error from a connector, classified so the host can map it to an HTTP status and decide
+/// whether to retry. `description` never contains key material, PINs or other secrets.
+public struct ConnectorError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What went wrong, from the host's point of view.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        enum Backing: Hashable { case invalidConfiguration, rejected, unsupported, unavailable, timedOut, upstreamFailure, internalFailure }
+        let backing: Backing
+
+        /// The issuer configuration is wrong (startup error naming the setting).
+        public static let invalidConfiguration = Code(backing: .invalidConfiguration)
+        /// The request is well-formed but this CA will not do it (HTTP 422). Not retryable.
+        public static let rejected = Code(backing: .rejected)
+        /// The connector does not implement this operation (HTTP 422). Not retryable.
+        public static let unsupported = Code(backing: .unsupported)
+        /// The CA backend is unreachable or busy (HTTP 503). Retryable.
+        public static let unavailable = Code(backing: .unavailable)
+        /// The CA backend did not answer in time (HTTP 504). Retryable.
+        public static let timedOut = Code(backing: .timedOut)
+        /// The CA backend answered with an error (HTTP 502). Retryable.
+        public static let upstreamFailure = Code(backing: .upstreamFailure)
+        /// A bug or local failure inside the connector (HTTP 500). Not retryable.
+        public static let internalFailure = Code(backing: .internalFailure)
+
+        public var description: String {
+            switch backing {
+            case .invalidConfiguration: "invalidConfiguration"
+            case .rejected: "rejected"
+            case .unsupported: "unsupported"
+            case .unavailable: "unavailable"
+            case .timedOut: "timedOut"
+            case .upstreamFailure: "upstreamFailure"
+            case .internalFailure: "internalFailure"
+            }
+        }
+    }
+
+    public var code: Code
+    /// Human-readable, safe to return to API clients and to log.
+    public var message: String
+    public var file: String
+    public var line: UInt
+
+    public init(_ code: Code, _ message: String, file: String = #fileID, line: UInt = #line) {
+        self.code = code
+        self.message = message
+        self.file = file
+        self.line = line
+    }
+
+    /// Whether retrying the same request later may succeed.
+    public var isRetryable: Bool {
+        switch code.backing {
+        case .unavailable, .timedOut, .upstreamFailure: true
+        default: false
+        }
+    }
+
+    public var description: String { "ConnectorError.\(code): \(message)" }
+
+    public static func invalidConfiguration(_ message: String, file: String = #fileID, line: UInt = #line) -> Self {
+        Self(.invalidConfiguration, message, file: file, line: line)
+    }
+    public static func rejected(_ message: String, file: String = #fileID, line: UInt = #line) -> Self {
+        Self(.rejected, message, file: file, line: line)
+    }
+}

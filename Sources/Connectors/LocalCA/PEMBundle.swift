@@ -1,0 +1,26 @@
+import ConnectorAPI
+import Foundation
+import SwiftASN1
+import X509
+
+/// A file of one or more PEM certificates.
+enum PEMBundle {
+    static func read(_ url: URL, issuerID: String) throws -> [Certificate] {
+        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
+            throw ConnectorError.invalidConfiguration("issuer \(issuerID): cert_file \(url.path) cannot be read")
+        }
+        do {
+            let certificates = try PEMDocument.parseMultiple(pemString: text).map { try Certificate(pemDocument: $0) }
+            guard !certificates.isEmpty else { throw ConnectorError.invalidConfiguration("no certificate") }
+            return certificates
+        } catch {
+            throw ConnectorError.invalidConfiguration("issuer \(issuerID): cert_file \(url.path) is not a PEM certificate bundle")
+        }
+    }
+
+    static func write(_ certificates: [Certificate], to url: URL) throws {
+        let text = try certificates.map { try $0.serializeAsPEM().pemString + "\n" }.joined()
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url, options: .withoutOverwriting)
+    }
+}

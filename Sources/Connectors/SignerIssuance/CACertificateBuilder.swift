@@ -1,0 +1,57 @@
+import ConnectorAPI
+import Foundation
+import X509
+
+/// Builds CA certificates for `certctl ca init`: a self-signed root, or a subordinate signed by a
+/// parent issuer's signer.
+public enum CACertificateBuilder {
+    /// - Parameters:
+    ///   - subject: the new CA's name.
+    ///   - signer: the new CA's own key.
+    ///   - validityDays: lifetime; a subordinate ends no later than its parent.
+    ///   - parent: the parent CA's certificate and signer, or `nil` for a self-signed root.
+    ///   - now: the issuance time (injected for tests).
+    public static func make(
+        subject: DistinguishedName,
+        signer: any CASigner,
+        validityDays: Int,
+        parent: (certificate: Certificate, signer: any CASigner)?,
+        now: Date = Date()
+    ) async throws -> Certificate {
+        guard validityDays > 0 else { throw ConnectorError.rejected("CA validity must be at least one day") }
+        let notBefore = now.addingTimeInterval(-60)
+        var notAfter = now.addingTimeInterval(TimeInterval(validityDays) * 86_400)
+        let issuerSigner = parent?.signer ?? signer
+        let issuerName = parent?.certificate.subject ?? subject
+        let authorityKeyID: ArraySlice<UInt8>
+        if let parent {
+            notAfter = min(notAfter, parent.certificate.notValidAfter)
+            let parentSKI = (try? parent.certificate.extensions.subjectKeyIdentifier) ?? nil
+            authorityKeyID = parentSKI?.keyIdentifier ?? SubjectKeyIdentifier(hash: parent.certificate.publicKey).keyIdentifier
+        } else {
+            authorityKeyID = SubjectKeyIdentifier(hash: signer.publicKey).keyIdentifier
+        }
+
+        var extensions = Certificate.Extensions()
+        // A subordinate made by certctl issues end-entity certificates only (pathLen 0).
+        try extensions.append(
+            Certificate.Extension(BasicConstraints.isCertificateAuthority(maxPathLength: parent == nil ? nil : 0), critical: true)
+        )
+        try extensions.append(Certificate.Extension(KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true), critical: true))
+        try extensions.append(Certificate.Extension(SubjectKeyIdentifier(hash: signer.publicKey), critical: false))
+        try extensions.append(Certificate.Extension(AuthorityKeyIdentifier(keyIdentifier: authorityKeyID), critical: false))
+
+        return try await Certificate(
+            version: .v3,
+            serialNumber: SerialNumberGenerator.next(),
+            publicKey: signer.publicKey,
+            notValidBefore: notBefore,
+            notValidAfter: notAfter,
+            issuer: issuerName,
+            subject: subject,
+            signatureAlgorithm: issuerSigner.signatureAlgorithm,
+            extensions: extensions,
+            issuerAsyncPrivateKey: Certificate.PrivateKey(SignerPrivateKey(issuerSigner))
+        )
+    }
+}

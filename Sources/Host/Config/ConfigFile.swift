@@ -1,0 +1,99 @@
+import ConnectorAPI
+import Foundation
+import Yams
+
+/// The YAML configuration file, parsed strictly: unknown keys, wrong shapes, duplicate issuer ids
+/// and invalid durations are errors naming the key.
+struct ConfigFile {
+    var settings: [String: String]
+    var issuers: [IssuerSettings]
+    /// Directory relative paths resolve against.
+    var directory: URL
+
+    static let issuerHostKeys: Set<String> = ["id", "type", "max_validity", "default_validity"]
+
+    static func read(_ url: URL) throws -> ConfigFile {
+        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
+            throw HostError.configuration("config file \(url.path) cannot be read")
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw HostError.configuration("config file \(url.path) is not valid YAML: \(error)")
+        }
+        let directory = url.deletingLastPathComponent()
+        var file = ConfigFile(settings: [:], issuers: [], directory: directory)
+        guard let root else { return file }
+        guard let mapping = root.mapping else {
+            throw HostError.configuration("config file \(url.path): the top level must be a mapping")
+        }
+        for (keyNode, valueNode) in mapping {
+            guard let key = keyNode.string else { throw HostError.configuration("config file: keys must be strings") }
+            if key == "issuers" {
+                file.issuers = try parseIssuers(valueNode, directory: directory)
+            } else if HostConfiguration.settingKeys.contains(key) {
+                guard let scalar = valueNode.scalar else {
+                    throw HostError.configuration("config file: '\(key)' must be a scalar value")
+                }
+                file.settings[key] = scalar.string
+            } else {
+                throw HostError.configuration(
+                    "config file: unknown key '\(key)' (known: issuers, \(HostConfiguration.settingKeys.joined(separator: ", ")))"
+                )
+            }
+        }
+        return file
+    }
+
+    static func parseIssuers(_ node: Node, directory: URL) throws -> [IssuerSettings] {
+        guard let sequence = node.sequence else { throw HostError.configuration("config file: 'issuers' must be a list") }
+        var seen = Set<String>()
+        return try sequence.enumerated().map { index, item in
+            guard let mapping = item.mapping else {
+                throw HostError.configuration("config file: issuers[\(index)] must be a mapping")
+            }
+            var values: [String: String] = [:]
+            for (keyNode, valueNode) in mapping {
+                guard let key = keyNode.string, let scalar = valueNode.scalar else {
+                    throw HostError.configuration("config file: issuers[\(index)]: every key must have a scalar value")
+                }
+                values[key] = scalar.string
+            }
+            guard let id = values["id"], id.range(of: "^[a-z0-9-]{1,64}$", options: .regularExpression) != nil else {
+                throw HostError.configuration("config file: issuers[\(index)]: 'id' must match [a-z0-9-]{1,64}")
+            }
+            guard seen.insert(id).inserted else { throw HostError.configuration("config file: issuer \(id) is defined twice") }
+            guard let type = values["type"], !type.isEmpty else {
+                throw HostError.configuration("config file: issuer \(id): missing 'type'")
+            }
+            return try IssuerSettings.make(id: id, type: type, values: values, directory: directory)
+        }
+    }
+}
+
+extension IssuerSettings {
+    /// Splits an issuer's keys into the host's (`id`, `type`, validity limits) and the connector's.
+    static func make(id: String, type: String, values: [String: String], directory: URL) throws -> IssuerSettings {
+        func duration(_ key: String, default fallback: Int64) throws -> Int64 {
+            guard let text = values[key] else { return fallback }
+            guard let seconds = ConfigDuration.seconds(text) else {
+                throw HostError.configuration("issuer \(id): \(key) '\(text)' is not a duration such as 90d or 12h")
+            }
+            return seconds
+        }
+        let maxValidity = try duration("max_validity", default: defaultMaxValiditySeconds)
+        let defaultValidity = try duration("default_validity", default: min(defaultValiditySeconds, maxValidity))
+        guard defaultValidity <= maxValidity else {
+            throw HostError.configuration("issuer \(id): default_validity is longer than max_validity")
+        }
+        let connectorValues = values.filter { !ConfigFile.issuerHostKeys.contains($0.key) }
+        return IssuerSettings(
+            id: id,
+            type: type,
+            maxValiditySeconds: maxValidity,
+            defaultValiditySeconds: defaultValidity,
+            options: ConnectorOptions(values: connectorValues, baseDirectory: directory, issuerID: id)
+        )
+    }
+}

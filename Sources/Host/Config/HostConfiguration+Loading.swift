@@ -1,0 +1,113 @@
+import ConnectorAPI
+import Foundation
+import Logging
+import Yams
+
+extension HostConfiguration {
+    /// Settings that may appear at the top of the YAML file, each also settable as `CERTCTL_<KEY>`.
+    static let settingKeys: [String] = [
+        "data_dir", "listen", "public_base_url", "tls_cert_file", "tls_key_file", "database_url",
+        "max_body_size", "log_level",
+    ]
+
+    /// Loads the configuration: environment variables override the YAML file, which overrides
+    /// defaults. Relative paths in the file resolve against the file's directory; relative paths in
+    /// the environment resolve against the working directory.
+    ///
+    /// - Parameters:
+    ///   - configPath: `--config`; when `nil`, `CERTCTL_CONFIG` is used.
+    ///   - environment: the process environment (injected for tests).
+    /// - Throws: ``HostError`` with code `configuration`, naming the setting. Never echoes secrets.
+    public static func load(configPath: String?, environment: [String: String]) throws -> HostConfiguration {
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let configFile = (configPath ?? environment["CERTCTL_CONFIG"]).flatMap { $0.isEmpty ? nil : $0 }
+            .map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
+        var file = ConfigFile(settings: [:], issuers: [], directory: cwd)
+        if let configFile {
+            file = try ConfigFile.read(configFile)
+        }
+
+        /// The merged value of one setting and the directory its relative paths resolve against.
+        func value(_ key: String) -> (text: String, base: URL)? {
+            if let env = environment["CERTCTL_" + key.uppercased()], !env.isEmpty { return (env, cwd) }
+            return file.settings[key].map { ($0, file.directory) }
+        }
+        func path(_ key: String) -> URL? {
+            value(key).map { URL(fileURLWithPath: $0.text, relativeTo: $0.base).standardizedFileURL }
+        }
+        func invalid(_ key: String, _ why: String) -> HostError {
+            .configuration("CERTCTL_\(key.uppercased()) (\(key)): \(why)")
+        }
+
+        let dataDirectory = path("data_dir") ?? cwd.appendingPathComponent("certctl-data").standardizedFileURL
+
+        let listenText = value("listen")?.text ?? "127.0.0.1:8443"
+        guard let listen = ListenAddress(listenText) else {
+            throw invalid("listen", "'\(listenText)' is not host:port")
+        }
+
+        var publicBaseURL = value("public_base_url")?.text ?? Self.derivedBaseURL(listen)
+        while publicBaseURL.hasSuffix("/") { publicBaseURL.removeLast() }
+        guard let base = URL(string: publicBaseURL), ["http", "https"].contains(base.scheme ?? ""), base.host != nil else {
+            throw invalid("public_base_url", "'\(publicBaseURL)' is not an http(s) URL")
+        }
+
+        let tlsCert = path("tls_cert_file")
+        let tlsKey = path("tls_key_file")
+        guard (tlsCert == nil) == (tlsKey == nil) else {
+            throw HostError.configuration("CERTCTL_TLS_CERT_FILE and CERTCTL_TLS_KEY_FILE must be set together")
+        }
+
+        let database: DatabaseLocation
+        if let url = value("database_url")?.text {
+            database = try Self.parseDatabaseURL(url, key: "database_url", base: value("database_url")!.base)
+        } else {
+            database = .sqlite(path: dataDirectory.appendingPathComponent("certctl.db").path)
+        }
+
+        let sizeText = value("max_body_size")?.text ?? "1MB"
+        guard let maxBodySize = ConfigByteSize.bytes(sizeText) else {
+            throw invalid("max_body_size", "'\(sizeText)' is not a size such as 1MB, 512KB or 65536")
+        }
+
+        let levelText = value("log_level")?.text ?? "info"
+        guard let logLevel = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw invalid("log_level", "'\(levelText)' is not one of trace, debug, info, notice, warning, error, critical")
+        }
+
+        return HostConfiguration(
+            configFile: configFile,
+            dataDirectory: dataDirectory,
+            listen: listen,
+            publicBaseURL: publicBaseURL,
+            tlsCertificateFile: tlsCert,
+            tlsKeyFile: tlsKey,
+            database: database,
+            maxBodySize: maxBodySize,
+            logLevel: logLevel,
+            issuers: file.issuers
+        )
+    }
+
+    static func derivedBaseURL(_ listen: ListenAddress) -> String {
+        let wildcard = ["0.0.0.0", "::", "*"].contains(listen.host)
+        let host = wildcard ? "localhost" : listen.description.dropLast(String(listen.port).count + 1)
+        return "https://\(host):\(listen.port)"
+    }
+
+    static func parseDatabaseURL(_ text: String, key: String, base: URL) throws -> DatabaseLocation {
+        guard let schemeEnd = text.range(of: "://") else {
+            throw HostError.configuration("CERTCTL_DATABASE_URL (database_url): not a URL (expected sqlite://PATH)")
+        }
+        let scheme = text[..<schemeEnd.lowerBound]
+        switch scheme {
+        case "sqlite":
+            let rest = String(text[schemeEnd.upperBound...])
+            guard !rest.isEmpty else { throw HostError.configuration("CERTCTL_DATABASE_URL (database_url): sqlite:// needs a path") }
+            return .sqlite(path: URL(fileURLWithPath: rest, relativeTo: base).standardizedFileURL.path)
+        default:
+            // The scheme only: the URL may hold a password.
+            throw HostError.configuration("CERTCTL_DATABASE_URL (database_url): unsupported scheme '\(scheme)' (supported: sqlite)")
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import ConnectorAPI
+import Hummingbird
+import SwiftASN1
+import X509
+
+/// `GET /api/v1/issuers`.
+struct IssuerController {
+    let issuers: IssuerDirectory
+    let auth: Authenticator
+
+    struct IssuerJSON: Encodable {
+        struct Capabilities: Encodable {
+            var crl: Bool
+            var ocsp: Bool
+            var revoke: Bool
+        }
+        var id: String
+        var type: String
+        var capabilities: Capabilities
+        var caCertificatePEM: String
+        var maxValidityDays: Int64
+        var defaultValidityDays: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case id, type, capabilities
+            case caCertificatePEM = "ca_certificate_pem"
+            case maxValidityDays = "max_validity_days"
+            case defaultValidityDays = "default_validity_days"
+        }
+    }
+
+    func register(on router: Router<HostRequestContext>) {
+        router.get("api/v1/issuers") { request, _ in
+            _ = try await auth.principal(request)
+            let list = try issuers.all.map { issuer in
+                IssuerJSON(
+                    id: issuer.id,
+                    type: issuer.connector.type,
+                    // What this host publishes for the issuer: CRL and OCSP endpoints are not served
+                    // yet, so they are reported false whatever the connector could sign.
+                    capabilities: .init(crl: false, ocsp: false, revoke: issuer.connector.capabilities.revoke),
+                    caCertificatePEM: try issuer.caCertificate.serializeAsPEM().pemString + "\n",
+                    maxValidityDays: issuer.settings.maxValiditySeconds / 86_400,
+                    defaultValidityDays: issuer.settings.defaultValiditySeconds / 86_400
+                )
+            }
+            return try Response.json(["issuers": list])
+        }
+    }
+}

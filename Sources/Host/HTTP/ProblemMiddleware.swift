@@ -1,0 +1,54 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Turns every error into a problem+json response and logs one line per request
+/// (method, path without query, status, duration). Never logs bodies or headers.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = HostRequestContext
+
+    func handle(
+        _ request: Request,
+        context: HostRequestContext,
+        next: (Request, HostRequestContext) async throws -> Response
+    ) async throws -> Response {
+        let start = ContinuousClock.now
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = Self.response(for: error, logger: context.logger)
+        }
+        let elapsed = ContinuousClock.now - start
+        context.logger.info(
+            "request",
+            metadata: [
+                "method": "\(request.method)",
+                "path": "\(request.uri.path)",
+                "status": "\(response.status.code)",
+                "duration_ms":
+                    "\(String(format: "%.2f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))",
+            ]
+        )
+        return response
+    }
+
+    static func response(for error: any Error, logger: Logger) -> Response {
+        switch error {
+        case let error as HostError:
+            if error.httpStatus == .internalServerError {
+                logger.error("internal error", metadata: ["error": "\(error)", "at": "\(error.file):\(error.line)"])
+            }
+            let headers: HTTPFields = error.code == .unauthorized ? [.wwwAuthenticate: "Bearer realm=\"certctl\""] : [:]
+            return error.problem.response(headers: headers)
+        case let error as any HTTPResponseError:
+            let detail = error.status == .notFound ? "no such resource" : error.status.reasonPhrase
+            return ProblemDetails(status: error.status, detail: detail).response()
+        default:
+            logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            return ProblemDetails(status: .internalServerError, detail: "internal error").response()
+        }
+    }
+}

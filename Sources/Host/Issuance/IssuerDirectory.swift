@@ -1,0 +1,38 @@
+import ConnectorAPI
+import Foundation
+
+/// The issuers this host serves, by id.
+public struct IssuerDirectory: Sendable {
+    public let issuers: [String: LoadedIssuer]
+    /// Ids in configuration order.
+    public let order: [String]
+
+    public init(_ issuers: [LoadedIssuer]) {
+        self.issuers = Dictionary(uniqueKeysWithValues: issuers.map { ($0.id, $0) })
+        self.order = issuers.map(\.id)
+    }
+
+    public subscript(id: String) -> LoadedIssuer? { issuers[id] }
+
+    public var all: [LoadedIssuer] { order.compactMap { issuers[$0] } }
+
+    /// Instantiates every configured issuer through the registry and reads its CA chain.
+    /// Any failure names the issuer and stops start-up.
+    public static func load(_ settings: [IssuerSettings], registry: ConnectorRegistry, dataDirectory: URL) async throws -> IssuerDirectory {
+        var loaded: [LoadedIssuer] = []
+        for issuer in settings {
+            do {
+                let connector = try await registry.makeConnector(issuer.connectorConfiguration(dataDirectory: dataDirectory))
+                let chain = try await connector.caChain()
+                guard !chain.isEmpty else {
+                    throw HostError.configuration("issuer \(issuer.id): the connector returned no CA certificate")
+                }
+                loaded.append(LoadedIssuer(settings: issuer, connector: connector, chain: chain))
+            } catch let error as ConnectorError {
+                let message = error.message.hasPrefix("issuer \(issuer.id)") ? error.message : "issuer \(issuer.id): \(error.message)"
+                throw HostError.configuration(message)
+            }
+        }
+        return IssuerDirectory(loaded)
+    }
+}

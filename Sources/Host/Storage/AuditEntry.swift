@@ -1,0 +1,34 @@
+import Foundation
+
+/// One audit row: who did what to which resource, when, with details.
+public struct AuditEntry: Sendable, Hashable {
+    /// Insertion order; the audit list cursor. 0 before the row is stored.
+    public var seq: Int64
+    public var occurredAt: Date
+    /// `apikey:<key id>`, `cli`, or `system`.
+    public var actor: String
+    /// e.g. `cert_issued`, `cert_revoked`, `api_key_created`.
+    public var action: String
+    /// The resource acted on, e.g. `certificate:<id>`, `api_key:<id>`.
+    public var target: String
+    public var detail: [String: String]
+
+    public init(seq: Int64 = 0, occurredAt: Date, actor: String, action: String, target: String, detail: [String: String] = [:]) {
+        self.seq = seq
+        self.occurredAt = occurredAt
+        self.actor = actor
+        self.action = action
+        self.target = target
+        self.detail = detail
+    }
+}
+
+/// Audit action names (SPEC §6).
+public enum AuditAction {
+    public static let certIssued = "cert_issued"
+    public static let certRevoked = "cert_revoked"
+    public static let apiKeyCreated = "api_key_created"
+    public static let apiKeyPromoted = "api_key_promoted"
+    public static let apiKeyRevoked = "api_key_revoked"
+    public static let caInitialized = "ca_initialized"
+}

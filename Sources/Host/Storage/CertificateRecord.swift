@@ -1,0 +1,63 @@
+import ConnectorAPI
+import Foundation
+
+/// An issued certificate as the host stores it.
+public struct CertificateRecord: Sendable, Hashable {
+    /// Insertion order; the list cursor. 0 before the row is stored.
+    public var seq: Int64
+    public var id: String
+    public var issuerID: String
+    /// Lower-case hex of the serial number's octets, as `openssl x509 -serial` prints it.
+    public var serial: String
+    /// RFC 4514 string of the subject.
+    public var subject: String
+    /// Subject alternative names, as `DNS:…`, `IP:…`, `email:…`, `URI:…`.
+    public var sans: [String]
+    public var notBefore: Date
+    public var notAfter: Date
+    public var revokedAt: Date?
+    public var revocationReason: RevocationReason?
+    public var certificatePEM: String
+    /// The CA chain above the certificate, issuing CA first.
+    public var chainPEM: String
+    public var createdAt: Date
+    /// Audit actor that requested it.
+    public var createdBy: String
+
+    /// `revoked` wins over `expired`.
+    public func status(at now: Date) -> CertificateStatus {
+        if revokedAt != nil { return .revoked }
+        return notAfter < now ? .expired : .active
+    }
+}
+
+/// Lifecycle state reported by the API.
+public enum CertificateStatus: String, Sendable, Codable, CaseIterable {
+    case active, revoked, expired
+}
+
+/// Filters and page position for listing certificates, newest first.
+public struct CertificateQuery: Sendable {
+    public var issuerID: String?
+    public var status: CertificateStatus?
+    /// Return rows with `seq` strictly below this (the previous page's cursor).
+    public var beforeSeq: Int64?
+    public var limit: Int
+    /// The time `expired` is judged against.
+    public var now: Date
+
+    public init(issuerID: String? = nil, status: CertificateStatus? = nil, beforeSeq: Int64? = nil, limit: Int, now: Date) {
+        self.issuerID = issuerID
+        self.status = status
+        self.beforeSeq = beforeSeq
+        self.limit = limit
+        self.now = now
+    }
+}
+
+/// Outcome of a revocation attempt, decided inside the storage transaction.
+public enum RevocationOutcome: Sendable {
+    case revoked(CertificateRecord)
+    case alreadyRevoked
+    case notFound
+}

@@ -1,0 +1,133 @@
+import CSQLite
+import Foundation
+
+/// A thin synchronous wrapper over one sqlite3 handle. Not thread-safe: ``SQLiteStorage`` owns it
+/// behind a mutex and runs every call on the NIO thread pool.
+final class SQLiteConnection {
+    private let handle: OpaquePointer
+
+    init(path: String) throws {
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        guard sqlite3_open_v2(path, &db, flags, nil) == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close(db)
+            throw HostError(.unavailable, "cannot open SQLite database \(path): \(message)")
+        }
+        handle = db
+        sqlite3_busy_timeout(db, 5_000)
+        try execute("PRAGMA journal_mode = WAL")
+        try execute("PRAGMA foreign_keys = ON")
+        try execute("PRAGMA synchronous = NORMAL")
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    /// Runs SQL without results (may hold several statements).
+    func execute(_ sql: String) throws {
+        var error: UnsafeMutablePointer<CChar>?
+        guard sqlite3_exec(handle, sql, nil, nil, &error) == SQLITE_OK else {
+            let message = error.map { String(cString: $0) } ?? "unknown error"
+            sqlite3_free(error)
+            throw HostError(.internalFailure, "SQLite: \(message)")
+        }
+    }
+
+    /// Runs one statement, binding `parameters` to `?1…`, and returns every row.
+    @discardableResult
+    func query(_ sql: String, _ parameters: [SQLiteValue] = []) throws -> [SQLiteRow] {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
+            throw HostError(.internalFailure, "SQLite prepare: \(String(cString: sqlite3_errmsg(handle)))")
+        }
+        defer { sqlite3_finalize(statement) }
+        for (index, value) in parameters.enumerated() {
+            let position = Int32(index + 1)
+            let rc: Int32
+            switch value {
+            case .null: rc = sqlite3_bind_null(statement, position)
+            case .integer(let v): rc = sqlite3_bind_int64(statement, position, v)
+            case .text(let v): rc = sqlite3_bind_text(statement, position, v, -1, sqliteTransient)
+            case .blob(let v):
+                rc = v.withUnsafeBytes { sqlite3_bind_blob(statement, position, $0.baseAddress, Int32($0.count), sqliteTransient) }
+            }
+            guard rc == SQLITE_OK else { throw HostError(.internalFailure, "SQLite bind failed (\(rc))") }
+        }
+        var rows: [SQLiteRow] = []
+        while true {
+            let rc = sqlite3_step(statement)
+            if rc == SQLITE_DONE { break }
+            guard rc == SQLITE_ROW else {
+                let message = String(cString: sqlite3_errmsg(handle))
+                if rc == SQLITE_CONSTRAINT || (rc & 0xFF) == SQLITE_CONSTRAINT {
+                    throw HostError(.conflict, "constraint violated: \(message)")
+                }
+                throw HostError(.internalFailure, "SQLite step: \(message)")
+            }
+            rows.append(SQLiteRow(statement))
+        }
+        return rows
+    }
+
+    /// Rows changed by the last INSERT/UPDATE/DELETE.
+    var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Runs `body` in one IMMEDIATE transaction: committed when it returns, rolled back when it throws.
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+}
+
+/// `SQLITE_TRANSIENT`: SQLite copies bound text/blob before the call returns.
+private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// A value bound to or read from SQLite.
+enum SQLiteValue: Sendable {
+    case null
+    case integer(Int64)
+    case text(String)
+    case blob([UInt8])
+}
+
+/// One result row, copied out of the statement.
+struct SQLiteRow: Sendable {
+    private var columns: [String: SQLiteValue] = [:]
+
+    init(_ statement: OpaquePointer) {
+        for index in 0..<sqlite3_column_count(statement) {
+            let name = String(cString: sqlite3_column_name(statement, index))
+            switch sqlite3_column_type(statement, index) {
+            case SQLITE_INTEGER: columns[name] = .integer(sqlite3_column_int64(statement, index))
+            case SQLITE_TEXT: columns[name] = .text(String(cString: sqlite3_column_text(statement, index)))
+            case SQLITE_BLOB:
+                let count = Int(sqlite3_column_bytes(statement, index))
+                let base = sqlite3_column_blob(statement, index)
+                columns[name] = .blob(base.map { Array(UnsafeRawBufferPointer(start: $0, count: count)) } ?? [])
+            default: columns[name] = .null
+            }
+        }
+    }
+
+    func int(_ name: String) -> Int64? {
+        if case .integer(let v) = columns[name] { return v }
+        return nil
+    }
+
+    func string(_ name: String) -> String? {
+        if case .text(let v) = columns[name] { return v }
+        return nil
+    }
+
+    func blob(_ name: String) -> [UInt8]? {
+        if case .blob(let v) = columns[name] { return v }
+        return nil
+    }
+}

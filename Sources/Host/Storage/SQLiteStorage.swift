@@ -1,0 +1,87 @@
+import ConnectorAPI
+import Foundation
+import NIOPosix
+import Synchronization
+
+/// ``HostStorage`` on an embedded SQLite file (WAL mode).
+///
+/// One connection, serialised by a mutex; every call runs on the NIO blocking thread pool so the
+/// cooperative pool and event loops never block on disk.
+public final class SQLiteStorage: HostStorage {
+    private let connection: Mutex<SQLiteConnection>
+    private let threadPool: NIOThreadPool
+
+    /// Opens (creating when missing) the database file; its directory must exist.
+    public init(path: String, threadPool: NIOThreadPool = .singleton) throws {
+        self.connection = Mutex(try SQLiteConnection(path: path))
+        self.threadPool = threadPool
+    }
+
+    /// Runs `body` with exclusive use of the connection, off the cooperative pool.
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await threadPool.runIfActive {
+            try self.connection.withLock { try body($0) }
+        }
+    }
+
+    /// Runs `body` inside one transaction.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await withConnection { db in try db.transaction { try body(db) } }
+    }
+
+    public func migrate() async throws {
+        try await withConnection { db in try SQLiteSchema.migrate(db) }
+    }
+
+    public func ping() async throws {
+        try await withConnection { db in _ = try db.query("SELECT 1") }
+    }
+
+    public func appendAudit(_ entry: AuditEntry) async throws {
+        try await withConnection { db in try Self.insertAudit(entry, db) }
+    }
+
+    public func auditEvents(limit: Int, beforeSeq: Int64?) async throws -> [AuditEntry] {
+        try await withConnection { db in
+            try db.query(
+                "SELECT * FROM audit_events WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2",
+                [.integer(beforeSeq ?? .max), .integer(Int64(limit))]
+            ).map(Self.auditEntry)
+        }
+    }
+
+    static func insertAudit(_ entry: AuditEntry, _ db: SQLiteConnection) throws {
+        let detail = String(decoding: try JSONEncoder.sortedKeys.encode(entry.detail), as: UTF8.self)
+        try db.query(
+            "INSERT INTO audit_events (occurred_at_ms, actor, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+            [.integer(entry.occurredAt.unixMilliseconds), .text(entry.actor), .text(entry.action), .text(entry.target), .text(detail)]
+        )
+    }
+
+    static func auditEntry(_ row: SQLiteRow) throws -> AuditEntry {
+        let detail = try JSONDecoder().decode([String: String].self, from: Data((row.string("detail") ?? "{}").utf8))
+        return AuditEntry(
+            seq: row.int("seq") ?? 0,
+            occurredAt: Date(unixMilliseconds: row.int("occurred_at_ms") ?? 0),
+            actor: row.string("actor") ?? "",
+            action: row.string("action") ?? "",
+            target: row.string("target") ?? "",
+            detail: detail
+        )
+    }
+}
+
+extension JSONEncoder {
+    static var sortedKeys: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}
+
+extension Date {
+    var unixSeconds: Int64 { Int64(timeIntervalSince1970.rounded(.down)) }
+    var unixMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+    init(unixSeconds: Int64) { self.init(timeIntervalSince1970: TimeInterval(unixSeconds)) }
+    init(unixMilliseconds: Int64) { self.init(timeIntervalSince1970: TimeInterval(unixMilliseconds) / 1000) }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import ConnectorAPI
+import Foundation
+import Host
+import LocalCAConnector
+import Logging
+
+/// The `certctl` command line.
+@main
+struct Certctl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "certctl",
+        abstract: "A PKI host: one server in front of many certificate authorities.",
+        subcommands: [Serve.self, Admin.self, CA.self]
+    )
+}
+
+/// The connector types built into this executable. The host itself never names one.
+enum BuiltInConnectors {
+    static var registry: ConnectorRegistry {
+        var registry = ConnectorRegistry()
+        registry.register(LocalCAConnector.self)
+        return registry
+    }
+}
+
+/// `--config`, shared by every command.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "YAML configuration file (default: $CERTCTL_CONFIG, else none).")
+    var config: String?
+
+    /// Loads the configuration or exits with a message naming the bad setting.
+    func load() throws -> HostConfiguration {
+        do {
+            return try HostConfiguration.load(configPath: config, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw CLIError(error)
+        }
+    }
+}
+
+/// Prints `certctl: <message>` and exits non-zero; messages never contain secrets.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ error: any Error) {
+        switch error {
+        case let error as HostError: description = error.message
+        case let error as ConnectorError: description = error.message
+        default: description = "\(error)"
+        }
+    }
+}
+
+enum Logs {
+    /// Log lines go to stderr; stdout is kept for output meant for scripts (keys, results).
+    static func bootstrap(level: Logger.Level) -> Logger {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "certctl")
+    }
+}

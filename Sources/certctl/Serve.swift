@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+import Host
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Run the host (HTTPS API). Bootstraps the database, an admin API key, a TLS certificate and, without configured issuers, the iss-local CA."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let configuration = try options.load()
+        let logger = Logs.bootstrap(level: configuration.logLevel)
+        do {
+            try await CertctlServer(configuration: configuration, registry: BuiltInConnectors.registry, logger: logger).run(printLine: {
+                line in
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            })
+        } catch {
+            throw CLIError(error)
+        }
+    }
+}

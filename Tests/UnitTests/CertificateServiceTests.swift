@@ -1,0 +1,87 @@
+import ConnectorAPI
+import Foundation
+import LocalCAConnector
+import Logging
+import SwiftASN1
+import Testing
+import X509
+
+@testable import Host
+
+/// The host's issuing path against a real `local` connector and SQLite.
+@Suite struct CertificateServiceTests {
+    let storage: SQLiteStorage
+    let service: CertificateService
+    let directory: URL
+
+    init() async throws {
+        directory = try TestStorage.directory()
+        storage = try SQLiteStorage(path: directory.appendingPathComponent("db").path)
+        try await storage.migrate()
+        var registry = ConnectorRegistry()
+        registry.register(LocalCAConnector.self)
+        let configuration = try HostConfiguration.load(configPath: nil, environment: ["CERTCTL_DATA_DIR": directory.path])
+        let issuers = try await HostRuntime.loadIssuers(configuration, registry: registry, storage: storage, logger: Logger(label: "test"))
+        service = CertificateService(storage: storage, issuers: issuers, publicBaseURL: "https://pki.test")
+    }
+
+    @Test func issueStoresTheCertificateWithItsAuditRow() async throws {
+        let record = try await service.issue(
+            issuerID: "iss-local", csrPEM: try TestPKI.pem(try TestPKI.csr()), validityDays: 7, actor: "apikey:x")
+        let certificate = try Certificate(pemEncoded: record.certificatePEM)
+        #expect(record.serial == certificate.serialNumber.hexString)
+        #expect(record.sans == ["DNS:app.example.test"])
+        #expect(record.subject == "CN=app.example.test")
+        #expect(abs(record.notAfter.timeIntervalSinceNow - 7 * 86_400) < 120)
+        #expect(try await service.certificate(id: record.id) == record)
+        let audit = try #require(try await storage.auditEvents(limit: 1, beforeSeq: nil).first)
+        #expect(audit.action == "cert_issued")
+        #expect(audit.actor == "apikey:x")
+        #expect(audit.target == "certificate:\(record.id)")
+        #expect(audit.detail["serial"] == record.serial)
+    }
+
+    @Test func refusedRequestsChangeNothing() async throws {
+        let before = try await storage.auditEvents(limit: 100, beforeSeq: nil).count
+        let csr = try TestPKI.pem(try TestPKI.csr())
+        let cases: [(String, String, Int?, HostError.Code)] = [
+            ("nope", csr, nil, .unprocessable),
+            ("iss-local", "junk", nil, .badRequest),
+            ("iss-local", csr, 398, .unprocessable),
+            ("iss-local", csr, 0, .badRequest),
+        ]
+        for (issuer, pem, days, code) in cases {
+            let error = await #expect(throws: HostError.self) {
+                try await service.issue(issuerID: issuer, csrPEM: pem, validityDays: days, actor: "t")
+            }
+            #expect(error?.code == code)
+        }
+        #expect(try await storage.certificates(CertificateQuery(limit: 10, now: Date())).isEmpty)
+        #expect(try await storage.auditEvents(limit: 100, beforeSeq: nil).count == before)
+    }
+
+    @Test func revokeOnceThenConflict() async throws {
+        let record = try await service.issue(
+            issuerID: "iss-local", csrPEM: try TestPKI.pem(try TestPKI.csr()), validityDays: nil, actor: "t")
+        await #expect(throws: HostError.self) { try await service.revoke(id: record.id, reason: .certificateHold, actor: "t") }
+        let revoked = try await service.revoke(id: record.id, reason: .keyCompromise, actor: "t")
+        #expect(revoked.status(at: Date()) == .revoked)
+        #expect(revoked.revocationReason == .keyCompromise)
+        let error = await #expect(throws: HostError.self) { try await service.revoke(id: record.id, reason: .keyCompromise, actor: "t") }
+        #expect(error?.code == .conflict)
+        let missing = await #expect(throws: HostError.self) { try await service.revoke(id: "missing", reason: .keyCompromise, actor: "t") }
+        #expect(missing?.code == .notFound)
+    }
+
+    @Test func bootstrappedIssuerIsReusedNotRecreated() async throws {
+        var registry = ConnectorRegistry()
+        registry.register(LocalCAConnector.self)
+        let configuration = try HostConfiguration.load(configPath: nil, environment: ["CERTCTL_DATA_DIR": directory.path])
+        let first = try await HostRuntime.loadIssuers(configuration, registry: registry, storage: storage, logger: Logger(label: "test"))
+        let second = try await HostRuntime.loadIssuers(configuration, registry: registry, storage: storage, logger: Logger(label: "test"))
+        #expect(first["iss-local"]?.caCertificate == second["iss-local"]?.caCertificate)
+        let keyFile = directory.appendingPathComponent("ca/iss-local.key").path
+        let mode = try FileManager.default.attributesOfItem(atPath: keyFile)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+}

@@ -1,0 +1,128 @@
+import ConnectorAPI
+import Foundation
+import Testing
+
+@testable import Host
+
+@Suite struct ConfigParsingTests {
+    @Test(arguments: [("30s", 30), ("15m", 900), ("1h", 3_600), ("7d", 604_800)] as [(String, Int64)])
+    func durationsParse(text: String, seconds: Int64) {
+        #expect(ConfigDuration.seconds(text) == seconds)
+    }
+
+    @Test(arguments: ["", "10", "1w", "-5m", "0s", "1.5h", "h", "99999999999999999d"])
+    func invalidDurationsAreRejected(text: String) {
+        #expect(ConfigDuration.seconds(text) == nil)
+    }
+
+    @Test func byteSizes() {
+        #expect(ConfigByteSize.bytes("1MB") == 1_048_576)
+        #expect(ConfigByteSize.bytes("512KiB") == 524_288)
+        #expect(ConfigByteSize.bytes("65536") == 65_536)
+        #expect(ConfigByteSize.bytes("1XB") == nil)
+        #expect(ConfigByteSize.bytes("0") == nil)
+    }
+
+    @Test func listenAddresses() {
+        #expect(ListenAddress("127.0.0.1:8443") == ListenAddress(host: "127.0.0.1", port: 8443))
+        #expect(ListenAddress("[::1]:443") == ListenAddress(host: "::1", port: 443))
+        #expect(ListenAddress("localhost") == nil)
+        #expect(ListenAddress("host:99999") == nil)
+    }
+}
+
+@Suite struct ConfigLoadingTests {
+    let directory: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("certctl-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    func write(_ yaml: String) throws -> String {
+        let path = directory.appendingPathComponent("certctl.yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func defaultsWithoutFile() throws {
+        let configuration = try HostConfiguration.load(configPath: nil, environment: [:])
+        #expect(configuration.listen == ListenAddress(host: "127.0.0.1", port: 8443))
+        #expect(configuration.publicBaseURL == "https://127.0.0.1:8443")
+        #expect(configuration.maxBodySize == 1_048_576)
+        #expect(configuration.issuers.isEmpty)
+        #expect(configuration.dataDirectory.lastPathComponent == "certctl-data")
+    }
+
+    @Test func environmentOverridesFileAndFilePathsAreRelativeToIt() throws {
+        let path = try write(
+            """
+            data_dir: state
+            listen: 127.0.0.1:9000
+            max_body_size: 64KB
+            issuers:
+              - id: iss-a
+                type: local
+                key_file: ca/a.key
+                cert_file: ca/a.crt
+                max_validity: 30d
+            """
+        )
+        let configuration = try HostConfiguration.load(configPath: path, environment: ["CERTCTL_LISTEN": "127.0.0.1:9100"])
+        #expect(configuration.listen.port == 9100)
+        #expect(configuration.publicBaseURL == "https://127.0.0.1:9100")
+        #expect(configuration.maxBodySize == 65_536)
+        #expect(configuration.dataDirectory.path == directory.appendingPathComponent("state").standardizedFileURL.path)
+        let issuer = try #require(configuration.issuers.first)
+        #expect(issuer.maxValiditySeconds == 30 * 86_400)
+        #expect(issuer.defaultValiditySeconds == 30 * 86_400)
+        #expect(try issuer.options.path("key_file").path == directory.appendingPathComponent("ca/a.key").standardizedFileURL.path)
+        #expect(issuer.options.values["max_validity"] == nil)
+    }
+
+    @Test func badValuesNameTheSetting() throws {
+        let cases: [([String: String], String)] = [
+            (["CERTCTL_LISTEN": "nope"], "CERTCTL_LISTEN"),
+            (["CERTCTL_MAX_BODY_SIZE": "lots"], "CERTCTL_MAX_BODY_SIZE"),
+            (["CERTCTL_LOG_LEVEL": "loud"], "CERTCTL_LOG_LEVEL"),
+            (["CERTCTL_DATABASE_URL": "mysql://u:secretpw@h/db"], "CERTCTL_DATABASE_URL"),
+            (["CERTCTL_TLS_CERT_FILE": "/x.crt"], "CERTCTL_TLS_KEY_FILE"),
+        ]
+        for (environment, setting) in cases {
+            let error = #expect(throws: HostError.self) { try HostConfiguration.load(configPath: nil, environment: environment) }
+            #expect(error?.message.contains(setting) == true, "\(environment)")
+            #expect(error?.message.contains("secretpw") == false)
+        }
+    }
+
+    @Test func unknownKeysAndBadDurationsInTheFileAreErrors() throws {
+        let unknown = try write("listen: 127.0.0.1:1\nlisten_adress: x\n")
+        let error = #expect(throws: HostError.self) { try HostConfiguration.load(configPath: unknown, environment: [:]) }
+        #expect(error?.message.contains("listen_adress") == true)
+
+        let badDuration = try write("issuers:\n  - id: a\n    type: local\n    max_validity: 10 days\n")
+        let durationError = #expect(throws: HostError.self) { try HostConfiguration.load(configPath: badDuration, environment: [:]) }
+        #expect(durationError?.message.contains("max_validity") == true)
+
+        let badID = try write("issuers:\n  - id: Bad_Id\n    type: local\n")
+        #expect(throws: HostError.self) { try HostConfiguration.load(configPath: badID, environment: [:]) }
+
+        let duplicate = try write("issuers:\n  - id: a\n    type: local\n  - id: a\n    type: local\n")
+        #expect(throws: HostError.self) { try HostConfiguration.load(configPath: duplicate, environment: [:]) }
+    }
+
+    @Test func unknownIssuerTypeIsAConfigurationError() async throws {
+        let path = try write("issuers:\n  - id: iss-x\n    type: magic\n")
+        let configuration = try HostConfiguration.load(configPath: path, environment: [:])
+        await #expect(throws: HostError.self) {
+            try await IssuerDirectory.load(configuration.issuers, registry: ConnectorRegistry(), dataDirectory: directory)
+        }
+    }
+
+    @Test func connectorOptionsRejectUnknownKeys() throws {
+        let options = ConnectorOptions(values: ["key_file": "k", "certfile": "c"], baseDirectory: directory, issuerID: "iss-a")
+        let error = #expect(throws: ConnectorError.self) { try options.validateNoUnknownKeys(["key_file", "cert_file"]) }
+        #expect(error?.message.contains("certfile") == true)
+        #expect(error?.code == .invalidConfiguration)
+    }
+}

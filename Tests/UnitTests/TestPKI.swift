@@ -1,0 +1,47 @@
+import ConnectorAPI
+import Crypto
+import Foundation
+import SignerIssuance
+import SwiftASN1
+import X509
+import _CryptoExtras
+
+/// Keys, CSRs and CAs for tests.
+enum TestPKI {
+    static func csr(
+        key: Certificate.PrivateKey = Certificate.PrivateKey(P256.Signing.PrivateKey()),
+        commonName: String? = "app.example.test",
+        sans: [GeneralName] = [.dnsName("app.example.test")],
+        algorithm: Certificate.SignatureAlgorithm = .ecdsaWithSHA256
+    ) throws -> CertificateSigningRequest {
+        let subject = try DistinguishedName {
+            if let commonName { CommonName(commonName) }
+        }
+        var attributes = CertificateSigningRequest.Attributes()
+        if !sans.isEmpty {
+            let extensions = try Certificate.Extensions { SubjectAlternativeNames(sans) }
+            attributes = try CertificateSigningRequest.Attributes([.init(ExtensionRequest(extensions: extensions))])
+        }
+        return try CertificateSigningRequest(
+            version: .v1, subject: subject, privateKey: key, attributes: attributes, signatureAlgorithm: algorithm
+        )
+    }
+
+    static func pem(_ csr: CertificateSigningRequest) throws -> String {
+        try csr.serializeAsPEM().pemString
+    }
+
+    /// A self-signed root and its signer.
+    static func root(_ type: KeyType = .ecdsaP256) async throws -> (Certificate, SoftwareSigner) {
+        let signer = try SoftwareSigner(generating: type)
+        let certificate = try await CACertificateBuilder.make(
+            subject: try DistinguishedName { CommonName("Test Root") }, signer: signer, validityDays: 30, parent: nil
+        )
+        return (certificate, signer)
+    }
+
+    static func request(_ csr: CertificateSigningRequest, days: Double = 10, urls: PublicationURLs = PublicationURLs()) -> IssueRequest {
+        IssueRequest(
+            csr: csr, notBefore: Date().addingTimeInterval(-60), notAfter: Date().addingTimeInterval(days * 86_400), publicationURLs: urls)
+    }
+}
