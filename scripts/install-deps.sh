@@ -16,11 +16,24 @@ for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 
+sudo=
 if ((${#missing[@]})); then
     echo "install-deps: installing ${missing[*]}" >&2
-    if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
+    if [ "$(id -u)" -ne 0 ]; then sudo=sudo; fi
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 command -v swift >/dev/null || { echo "install-deps: the Swift 6 toolchain must be on PATH" >&2; exit 1; }
+
+# Python `cryptography` in a project venv: tests check CRLs, OCSP responses and PKCS#12 files with
+# an implementation that is not ours.
+cd "$(dirname "$0")/.."
+if ! .venv/bin/python -c "import cryptography" 2>/dev/null; then
+    echo "install-deps: creating .venv with cryptography" >&2
+    python3 -m venv .venv 2>/dev/null || {
+        DEBIAN_FRONTEND=noninteractive ${sudo:-} apt-get install -y -qq python3-venv >/dev/null
+        python3 -m venv .venv
+    }
+    .venv/bin/pip install --quiet --disable-pip-version-check "cryptography>=42"
+fi

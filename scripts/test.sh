@@ -20,4 +20,5 @@ fi
 swift format lint --strict -r Sources Tests Package.swift
 
 export CERTCTL_BIN="$PWD/.build/debug/certctl"
+export CERTCTL_PYTHON="$PWD/.venv/bin/python"
 swift test --skip-build "$@"

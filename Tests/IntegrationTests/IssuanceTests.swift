@@ -35,7 +35,10 @@ import Testing
             let days = try await OpenSSL.x509(pem, ["-checkend", String(29 * 86_400)], in: certctl.directory)
             #expect(days.contains("will not expire"))
             let aia = try await OpenSSL.x509(pem, ["-ext", "authorityInfoAccess"], in: certctl.directory)
-            #expect(aia.contains("CA Issuers - URI:\(server.baseURL)/.well-known/pki/ca/iss-local"))
+            #expect(aia.contains("CA Issuers - URI:\(server.pkiBaseURL)/.well-known/pki/ca/iss-local"))
+            #expect(aia.contains("OCSP - URI:\(server.pkiBaseURL)/.well-known/pki/ocsp/iss-local"))
+            let cdp = try await OpenSSL.x509(pem, ["-ext", "crlDistributionPoints"], in: certctl.directory)
+            #expect(cdp.contains("URI:\(server.pkiBaseURL)/.well-known/pki/crl/iss-local"))
             #expect((object["chain_pem"] as? String)?.contains("BEGIN CERTIFICATE") == true)
 
             let fetched = try await server.request("GET", "/api/v1/certificates/\(id)", key: key).json()

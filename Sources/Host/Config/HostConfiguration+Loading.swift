@@ -7,7 +7,9 @@ extension HostConfiguration {
     /// Settings that may appear at the top of the YAML file, each also settable as `CERTCTL_<KEY>`.
     static let settingKeys: [String] = [
         "data_dir", "listen", "public_base_url", "tls_cert_file", "tls_key_file", "database_url",
-        "max_body_size", "log_level",
+        "max_body_size", "log_level", "pki_http_listen", "crl_generation_interval", "crl_validity",
+        "ocsp_responder_key_dir", "ocsp_responder_rotation_grace", "ocsp_responder_validity", "ocsp_response_validity",
+        "ocsp_rate_limit_per_ip_min", "cert_export_rate_limit_per_actor_hr",
     ]
 
     /// Loads the configuration: environment variables override the YAML file, which overrides
@@ -46,7 +48,15 @@ extension HostConfiguration {
             throw invalid("listen", "'\(listenText)' is not host:port")
         }
 
-        var publicBaseURL = value("public_base_url")?.text ?? Self.derivedBaseURL(listen)
+        var pkiHTTPListen: ListenAddress?
+        if let text = value("pki_http_listen")?.text {
+            guard let parsed = ListenAddress(text) else { throw invalid("pki_http_listen", "'\(text)' is not host:port") }
+            pkiHTTPListen = parsed
+        }
+
+        var publicBaseURL =
+            value("public_base_url")?.text ?? pkiHTTPListen.map { Self.derivedBaseURL($0, scheme: "http") }
+            ?? Self.derivedBaseURL(listen, scheme: "https")
         while publicBaseURL.hasSuffix("/") { publicBaseURL.removeLast() }
         guard let base = URL(string: publicBaseURL), ["http", "https"].contains(base.scheme ?? ""), base.host != nil else {
             throw invalid("public_base_url", "'\(publicBaseURL)' is not an http(s) URL")
@@ -75,6 +85,40 @@ extension HostConfiguration {
             throw invalid("log_level", "'\(levelText)' is not one of trace, debug, info, notice, warning, error, critical")
         }
 
+        func duration(_ key: String, default fallback: Int64) throws -> Int64 {
+            guard let text = value(key)?.text else { return fallback }
+            guard let seconds = ConfigDuration.seconds(text) else {
+                throw invalid(key, "'\(text)' is not a duration such as 30s, 15m, 1h or 7d")
+            }
+            return seconds
+        }
+        func count(_ key: String, default fallback: Int) throws -> Int {
+            guard let text = value(key)?.text else { return fallback }
+            guard let number = Int(text), number >= 0 else { throw invalid(key, "'\(text)' is not a non-negative integer") }
+            return number
+        }
+
+        var revocation = RevocationSettings(
+            ocspResponderKeyDirectory: path("ocsp_responder_key_dir") ?? dataDirectory.appendingPathComponent("ocsp-keys")
+        )
+        revocation.crlGenerationInterval = try duration("crl_generation_interval", default: revocation.crlGenerationInterval)
+        revocation.crlValidity = try duration("crl_validity", default: revocation.crlValidity)
+        revocation.ocspResponderRotationGrace = try duration(
+            "ocsp_responder_rotation_grace", default: revocation.ocspResponderRotationGrace)
+        revocation.ocspResponderValidity = try duration("ocsp_responder_validity", default: revocation.ocspResponderValidity)
+        revocation.ocspResponseValidity = try duration("ocsp_response_validity", default: revocation.ocspResponseValidity)
+        guard revocation.ocspResponderRotationGrace < revocation.ocspResponderValidity else {
+            throw invalid("ocsp_responder_rotation_grace", "must be shorter than CERTCTL_OCSP_RESPONDER_VALIDITY")
+        }
+        guard revocation.crlGenerationInterval < revocation.crlValidity else {
+            throw invalid(
+                "crl_generation_interval", "must be shorter than CERTCTL_CRL_VALIDITY, or CRLs would expire before they are replaced")
+        }
+
+        var limits = RateLimitSettings()
+        limits.ocspPerIPPerMinute = try count("ocsp_rate_limit_per_ip_min", default: limits.ocspPerIPPerMinute)
+        limits.exportsPerActorPerHour = try count("cert_export_rate_limit_per_actor_hr", default: limits.exportsPerActorPerHour)
+
         return HostConfiguration(
             configFile: configFile,
             dataDirectory: dataDirectory,
@@ -85,14 +129,17 @@ extension HostConfiguration {
             database: database,
             maxBodySize: maxBodySize,
             logLevel: logLevel,
-            issuers: file.issuers
+            issuers: file.issuers,
+            pkiHTTPListen: pkiHTTPListen,
+            revocation: revocation,
+            limits: limits
         )
     }
 
-    static func derivedBaseURL(_ listen: ListenAddress) -> String {
+    static func derivedBaseURL(_ listen: ListenAddress, scheme: String) -> String {
         let wildcard = ["0.0.0.0", "::", "*"].contains(listen.host)
         let host = wildcard ? "localhost" : listen.description.dropLast(String(listen.port).count + 1)
-        return "https://\(host):\(listen.port)"
+        return "\(scheme)://\(host):\(listen.port)"
     }
 
     static func parseDatabaseURL(_ text: String, key: String, base: URL) throws -> DatabaseLocation {

@@ -23,6 +23,42 @@ public struct HostConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// Issuers from the config file (empty: bootstrap `iss-local`).
     public var issuers: [IssuerSettings]
+    /// `CERTCTL_PKI_HTTP_LISTEN`: optional plain-HTTP listener for `/.well-known/pki/*` only.
+    public var pkiHTTPListen: ListenAddress?
+    /// CRL and OCSP timing.
+    public var revocation: RevocationSettings
+    /// Per-IP OCSP and per-key export limits.
+    public var limits: RateLimitSettings
+}
+
+/// CRL and OCSP settings (SPEC §3), all durations in seconds.
+public struct RevocationSettings: Sendable, Hashable {
+    /// `CERTCTL_CRL_GENERATION_INTERVAL`: how often each CRL is re-signed.
+    public var crlGenerationInterval: Int64 = 3_600
+    /// `CERTCTL_CRL_VALIDITY`: nextUpdate − thisUpdate.
+    public var crlValidity: Int64 = 86_400
+    /// `CERTCTL_OCSP_RESPONDER_KEY_DIR`: responder keys, one 0600 file per issuer.
+    public var ocspResponderKeyDirectory: URL
+    /// `CERTCTL_OCSP_RESPONDER_ROTATION_GRACE`: a responder certificate is replaced this long before it expires.
+    public var ocspResponderRotationGrace: Int64 = 7 * 86_400
+    /// `CERTCTL_OCSP_RESPONDER_VALIDITY`: lifetime of a responder certificate.
+    public var ocspResponderValidity: Int64 = 30 * 86_400
+    /// `CERTCTL_OCSP_RESPONSE_VALIDITY`: nextUpdate − thisUpdate of OCSP responses.
+    public var ocspResponseValidity: Int64 = 3_600
+
+    public init(ocspResponderKeyDirectory: URL) {
+        self.ocspResponderKeyDirectory = ocspResponderKeyDirectory
+    }
+}
+
+/// Rate limits (SPEC §5); 0 disables a limit.
+public struct RateLimitSettings: Sendable, Hashable {
+    /// `CERTCTL_OCSP_RATE_LIMIT_PER_IP_MIN`: OCSP requests per source IP per minute.
+    public var ocspPerIPPerMinute: Int = 1_000
+    /// `CERTCTL_CERT_EXPORT_RATE_LIMIT_PER_ACTOR_HR`: PEM + PKCS#12 exports per API key per hour.
+    public var exportsPerActorPerHour: Int = 50
+
+    public init() {}
 }
 
 /// Where the host keeps its state.

@@ -36,9 +36,12 @@ struct IssuerController {
                 IssuerJSON(
                     id: issuer.id,
                     type: issuer.connector.type,
-                    // What this host publishes for the issuer: CRL and OCSP endpoints are not served
-                    // yet, so they are reported false whatever the connector could sign.
-                    capabilities: .init(crl: false, ocsp: false, revoke: issuer.connector.capabilities.revoke),
+                    // What this host publishes: CRL and OCSP need the connector's CA signer.
+                    capabilities: .init(
+                        crl: issuer.signing != nil && issuer.connector.capabilities.crl,
+                        ocsp: issuer.signing != nil && issuer.connector.capabilities.ocsp,
+                        revoke: issuer.connector.capabilities.revoke
+                    ),
                     caCertificatePEM: try issuer.caCertificate.serializeAsPEM().pemString + "\n",
                     maxValidityDays: issuer.settings.maxValiditySeconds / 86_400,
                     defaultValidityDays: issuer.settings.defaultValiditySeconds / 86_400

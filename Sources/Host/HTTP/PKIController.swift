@@ -1,36 +1,161 @@
+import Crypto
+import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import SwiftASN1
 import X509
 
-/// Unauthenticated PKI publication under `/.well-known/pki/`: CA certificates (DER, or PEM with
-/// a `.pem` suffix), for the AIA caIssuers URL in issued certificates.
+/// Unauthenticated PKI publication under `/.well-known/pki/`, served on the HTTPS listener and on
+/// `CERTCTL_PKI_HTTP_LISTEN`: CA certificates, CRLs and OCSP.
 struct PKIController {
     let issuers: IssuerDirectory
+    let crl: CRLService
+    let ocsp: OCSPResponder
+    let ocspLimiter: FixedWindowLimiter<ContinuousClock>
+    let settings: RevocationSettings
+    let metrics: HostMetrics
+
+    static let ocspPrefix = "/.well-known/pki/ocsp/"
 
     func register(on router: Router<HostRequestContext>) {
-        router.get(".well-known/pki/ca/:issuer") { _, context in
-            var name = try context.parameters.require("issuer")
-            let pem = name.hasSuffix(".pem")
-            if pem { name.removeLast(4) }
-            guard let issuer = issuers[name] else { throw HostError(.notFound, "unknown issuer '\(name)'") }
-            let certificate = issuer.caCertificate
-            let bytes: [UInt8]
-            let contentType: String
-            if pem {
-                bytes = Array((try certificate.serializeAsPEM().pemString + "\n").utf8)
-                contentType = "application/x-pem-file"
-            } else {
-                var serializer = SwiftASN1.DER.Serializer()
-                try serializer.serialize(certificate)
-                bytes = serializer.serializedBytes
-                contentType = "application/pkix-cert"
-            }
-            return Response(
-                status: .ok,
-                headers: [.contentType: contentType, .cacheControl: "public, max-age=3600"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
-            )
+        router.get(".well-known/pki/ca/:issuer") { _, context in try caCertificate(try context.parameters.require("issuer")) }
+        router.get(".well-known/pki/crl/:issuer") { request, context in
+            try await crl(request, issuerID: try context.parameters.require("issuer"))
         }
+        router.post(".well-known/pki/ocsp/:issuer") { request, context in
+            metrics.increment(.ocsp, "request_post")
+            let issuerID = try context.parameters.require("issuer")
+            if let refused = rateLimited(context) { return refused }
+            let bytes: [UInt8]
+            do {
+                var buffer = try await request.body.collect(upTo: OCSPResponder.maxRequestBytes)
+                bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+            } catch {
+                metrics.increment(.ocsp, "request_invalid")
+                return ocspResponse(OCSPResponder.Answer(der: OCSPResponse.error(.malformedRequest).derBytes), cacheable: false, request)
+            }
+            return ocspResponse(await ocsp.respond(issuerID: issuerID, requestDER: bytes), cacheable: false, request)
+        }
+        router.get(".well-known/pki/ocsp/:issuer/**") { request, context in
+            metrics.increment(.ocsp, "request_get")
+            let issuerID = try context.parameters.require("issuer")
+            if let refused = rateLimited(context) { return refused }
+            let answer: OCSPResponder.Answer
+            switch Self.getForm(path: request.uri.path, issuerID: issuerID) {
+            case .serial(let hex): answer = await ocsp.respond(issuerID: issuerID, serialHex: hex)
+            case .request(let der): answer = await ocsp.respond(issuerID: issuerID, requestDER: der)
+            case .invalid:
+                metrics.increment(.ocsp, "request_invalid")
+                answer = OCSPResponder.Answer(der: OCSPResponse.error(.malformedRequest).derBytes)
+            }
+            return ocspResponse(answer, cacheable: true, request)
+        }
+    }
+
+    enum GetForm: Equatable {
+        case serial(String)
+        case request([UInt8])
+        case invalid
+    }
+
+    /// Splits the GET forms: a hex serial, or RFC 6960 §A.1 `url-encoding of base-64 encoding of the
+    /// DER encoding of the OCSPRequest` — whose base64 may hold `/` (raw or `%2F`), `+` and `=`.
+    static func getForm(path: String, issuerID: String) -> GetForm {
+        let prefix = ocspPrefix + issuerID + "/"
+        guard path.hasPrefix(prefix) else { return .invalid }
+        let raw = String(path.dropFirst(prefix.count))
+        let text = raw.removingPercentEncoding ?? raw
+        guard !text.isEmpty else { return .invalid }
+        if text.count <= 40, text.allSatisfy(\.isHexDigit) { return .serial(text) }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            .replacingOccurrences(of: " ", with: "+")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64) else { return .invalid }
+        return .request(Array(data))
+    }
+
+    /// Over the per-IP limit → `unauthorized` with `Retry-After: 60` (SPEC §5).
+    private func rateLimited(_ context: HostRequestContext) -> Response? {
+        let ip = context.remoteAddress?.ipAddress ?? "unknown"
+        guard case .limited = ocspLimiter.acquire(ip) else { return nil }
+        metrics.increment(.ocsp, "rate_limited")
+        metrics.increment(.ratelimit, "ocsp")
+        var response = Self.ocspBody(OCSPResponse.error(.unauthorized).derBytes)
+        response.headers[.retryAfter] = "60"
+        return response
+    }
+
+    private func ocspResponse(_ answer: OCSPResponder.Answer, cacheable: Bool, _ request: Request) -> Response {
+        var response = Self.ocspBody(answer.der)
+        guard cacheable, let window = answer.cacheWindow else {
+            response.headers[.cacheControl] = "no-cache"
+            return response
+        }
+        // RFC 5019 §6.2: max-age no later than nextUpdate, plus Last-Modified, Expires and ETag.
+        let etag = "\"\(SHA256.hash(data: answer.der).hexString)\""
+        let maxAge = max(0, Int(window.nextUpdate.timeIntervalSinceNow))
+        response.headers[.cacheControl] = "max-age=\(maxAge), public, no-transform, must-revalidate"
+        response.headers[.lastModified] = HTTPDate.format(window.thisUpdate)
+        response.headers[.expires] = HTTPDate.format(window.nextUpdate)
+        response.headers[.eTag] = etag
+        if request.headers[.ifNoneMatch] == etag {
+            return Response(status: .notModified, headers: response.headers)
+        }
+        return response
+    }
+
+    static func ocspBody(_ der: [UInt8]) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/ocsp-response"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: der)))
+    }
+
+    private func crl(_ request: Request, issuerID: String) async throws -> Response {
+        let current: StoredCRL
+        do {
+            current = try await crl.current(issuerID: issuerID)
+        } catch let error as HostError where error.code == .notFound {
+            metrics.increment(.crl, "issuer_not_found")
+            throw error
+        }
+        let etag = "W/\"\(issuerID)-\(current.number)\""
+        let maxAge = max(0, min(Int(current.nextUpdate.timeIntervalSinceNow), Int(settings.crlGenerationInterval)))
+        var headers: HTTPFields = [
+            .contentType: "application/pkix-crl",
+            .eTag: etag,
+            .cacheControl: "public, max-age=\(maxAge), must-revalidate",
+            .lastModified: HTTPDate.format(current.thisUpdate),
+            .expires: HTTPDate.format(current.nextUpdate),
+        ]
+        if let match = request.headers[.ifNoneMatch],
+            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag })
+        {
+            metrics.increment(.crl, "not_modified")
+            headers[.contentType] = nil
+            return Response(status: .notModified, headers: headers)
+        }
+        metrics.increment(.crl, "served")
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: current.der)))
+    }
+
+    private func caCertificate(_ requested: String) throws -> Response {
+        var name = requested
+        let pem = name.hasSuffix(".pem")
+        if pem { name.removeLast(4) }
+        guard let issuer = issuers[name] else { throw HostError(.notFound, "unknown issuer '\(name)'") }
+        let certificate = issuer.caCertificate
+        let bytes: [UInt8]
+        let contentType: String
+        if pem {
+            bytes = Array((try certificate.serializeAsPEM().pemString + "\n").utf8)
+            contentType = "application/x-pem-file"
+        } else {
+            bytes = try DER.Serializer.bytes(of: certificate)
+            contentType = "application/pkix-cert"
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: contentType, .cacheControl: "public, max-age=3600"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
+        )
     }
 }

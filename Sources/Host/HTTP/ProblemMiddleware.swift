@@ -9,6 +9,8 @@ import NIOCore
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = HostRequestContext
 
+    let metrics: HostMetrics
+
     func handle(
         _ request: Request,
         context: HostRequestContext,
@@ -22,6 +24,9 @@ struct ProblemMiddleware: RouterMiddleware {
             response = Self.response(for: error, logger: context.logger)
         }
         let elapsed = ContinuousClock.now - start
+        metrics.recordRequest(
+            route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: response.status.code, duration: elapsed
+        )
         context.logger.info(
             "request",
             metadata: [

@@ -9,19 +9,40 @@ public struct CertificateService: Sendable {
     let storage: any HostStorage
     let issuers: IssuerDirectory
     let publicBaseURL: String
+    let metrics: HostMetrics
+    /// Told after a revocation committed (the CRL scheduler regenerates that issuer's CRL).
+    let onRevoked: @Sendable (String) -> Void
 
     /// Clock-skew allowance: notBefore is set this far in the past.
     static let backdate: TimeInterval = 60
 
-    public init(storage: any HostStorage, issuers: IssuerDirectory, publicBaseURL: String) {
+    public init(
+        storage: any HostStorage, issuers: IssuerDirectory, publicBaseURL: String, metrics: HostMetrics = HostMetrics(),
+        onRevoked: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.storage = storage
         self.issuers = issuers
         self.publicBaseURL = publicBaseURL
+        self.metrics = metrics
+        self.onRevoked = onRevoked
     }
 
     /// Validates the CSR, has the issuer's connector sign it and stores the certificate together
     /// with its `cert_issued` audit row.
     public func issue(issuerID: String, csrPEM: String, validityDays: Int?, actor: String, now: Date = Date()) async throws
+        -> CertificateRecord
+    {
+        do {
+            let record = try await issueUnmetered(issuerID: issuerID, csrPEM: csrPEM, validityDays: validityDays, actor: actor, now: now)
+            metrics.increment(.issuance, "issued")
+            return record
+        } catch {
+            metrics.increment(.issuance, "refused")
+            throw error
+        }
+    }
+
+    private func issueUnmetered(issuerID: String, csrPEM: String, validityDays: Int?, actor: String, now: Date) async throws
         -> CertificateRecord
     {
         guard let issuer = issuers[issuerID] else {
@@ -63,6 +84,18 @@ public struct CertificateService: Sendable {
     /// Revokes a certificate: the connector is told first (a remote CA may refuse), then the host
     /// records the revocation and its `cert_revoked` audit row in one transaction.
     public func revoke(id: String, reason: RevocationReason, actor: String, now: Date = Date()) async throws -> CertificateRecord {
+        do {
+            let record = try await revokeUnmetered(id: id, reason: reason, actor: actor, now: now)
+            metrics.increment(.revocation, "revoked")
+            onRevoked(record.issuerID)
+            return record
+        } catch {
+            metrics.increment(.revocation, "refused")
+            throw error
+        }
+    }
+
+    private func revokeUnmetered(id: String, reason: RevocationReason, actor: String, now: Date) async throws -> CertificateRecord {
         guard reason.isAcceptedForRevocation else {
             throw HostError(.unprocessable, "reason \(reason.name) is not accepted: revocation in certctl is final")
         }
@@ -101,9 +134,16 @@ public struct CertificateService: Sendable {
         return Int64(days) * 86_400
     }
 
-    /// URLs under `CERTCTL_PUBLIC_BASE_URL` that this host serves for `issuer`.
+    /// URLs under `CERTCTL_PUBLIC_BASE_URL` that this host serves for `issuer`: always the CA
+    /// certificate; OCSP and CRL only when the host can sign them (the connector exposes a signer).
     func publicationURLs(for issuer: LoadedIssuer) -> PublicationURLs {
-        PublicationURLs(caIssuers: "\(publicBaseURL)/.well-known/pki/ca/\(issuer.id)")
+        let base = "\(publicBaseURL)/.well-known/pki"
+        let signs = issuer.signing != nil
+        return PublicationURLs(
+            caIssuers: "\(base)/ca/\(issuer.id)",
+            ocsp: signs ? "\(base)/ocsp/\(issuer.id)" : nil,
+            crlDistributionPoint: signs ? "\(base)/crl/\(issuer.id)" : nil
+        )
     }
 }
 

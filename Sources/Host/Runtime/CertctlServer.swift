@@ -1,6 +1,7 @@
 import ConnectorAPI
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOSSL
@@ -25,8 +26,16 @@ public struct CertctlServer: Sendable {
     public func run(printLine: @Sendable (String) -> Void = { print($0) }) async throws {
         let storage = try await HostRuntime.openStorage(configuration)
         let issuers = try await HostRuntime.loadIssuers(configuration, registry: registry, storage: storage, logger: logger)
+        let metrics = HostMetrics()
+        let revocation = configuration.revocation
+        let crl = CRLService(storage: storage, issuers: issuers, settings: revocation, metrics: metrics, logger: logger)
+        let responders = ResponderStore(storage: storage, settings: revocation, metrics: metrics, logger: logger)
+        let scheduler = RevocationScheduler(crl: crl, responders: responders, storage: storage, settings: revocation, logger: logger)
         let keys = APIKeyService(storage: storage)
-        let certificates = CertificateService(storage: storage, issuers: issuers, publicBaseURL: configuration.publicBaseURL)
+        let certificates = CertificateService(
+            storage: storage, issuers: issuers, publicBaseURL: configuration.publicBaseURL, metrics: metrics,
+            onRevoked: { scheduler.revoked(issuerID: $0) }
+        )
 
         if let token = try await AdminKeyBootstrap(dataDirectory: configuration.dataDirectory, keys: keys).run() {
             let path = configuration.dataDirectory.appendingPathComponent("admin-api-key").path
@@ -35,32 +44,65 @@ public struct CertctlServer: Sendable {
         }
         let tls = try await tlsConfiguration(issuers: issuers, certificates: certificates)
 
-        let router = Router(context: HostRequestContext.self)
-        router.add(middleware: ProblemMiddleware())
         let auth = Authenticator(keys: keys)
         let body = RequestBody(maxSize: configuration.maxBodySize)
+        let pki = PKIController(
+            issuers: issuers, crl: crl,
+            ocsp: try OCSPResponder(
+                storage: storage, issuers: issuers, responders: responders, settings: revocation, metrics: metrics, logger: logger
+            ),
+            ocspLimiter: FixedWindowLimiter(limit: configuration.limits.ocspPerIPPerMinute, window: .seconds(60), clock: ContinuousClock()),
+            settings: revocation, metrics: metrics
+        )
+        let exports = ExportService(
+            certificates: certificates, storage: storage,
+            limiter: FixedWindowLimiter(
+                limit: configuration.limits.exportsPerActorPerHour, window: .seconds(3_600), clock: ContinuousClock()),
+            metrics: metrics
+        )
+
+        let router = Router(context: HostRequestContext.self)
+        router.add(middleware: ProblemMiddleware(metrics: metrics))
         HealthController(storage: storage, issuers: issuers).register(on: router)
         IssuerController(issuers: issuers, auth: auth).register(on: router)
         CertificateController(certificates: certificates, auth: auth, body: body).register(on: router)
+        ExportController(exports: exports, auth: auth, body: body).register(on: router)
         AuditController(storage: storage, auth: auth).register(on: router)
-        PKIController(issuers: issuers).register(on: router)
+        AdminCRLController(crl: crl, storage: storage, auth: auth, settings: revocation).register(on: router)
+        MetricsController(metrics: metrics, auth: auth).register(on: router)
+        pki.register(on: router)
 
-        let listen = configuration.listen
         let logger = self.logger
-        let app = Application(
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: application(router, server: try .tls(.http1(), tlsConfiguration: tls), listen: configuration.listen)),
+            .init(service: scheduler),
+        ]
+        if let pkiListen = configuration.pkiHTTPListen {
+            let pkiRouter = Router(context: HostRequestContext.self)
+            pkiRouter.add(middleware: ProblemMiddleware(metrics: metrics))
+            pki.register(on: pkiRouter)
+            // ACME HTTP-01 challenges will be answered here once an ACME connector exists.
+            pkiRouter.get(".well-known/acme-challenge/:token") { _, _ -> Response in
+                throw HostError(.notFound, "no pending ACME challenge")
+            }
+            services.append(.init(service: application(pkiRouter, server: .http1(), listen: pkiListen)))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        logger.notice("stopped")
+    }
+
+    private func application(_ router: Router<HostRequestContext>, server: HTTPServerBuilder, listen: ListenAddress) -> some Service {
+        let logger = self.logger
+        return Application(
             router: router,
-            server: try .tls(.http1(), tlsConfiguration: tls),
+            server: server,
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: nil),
             onServerRunning: { channel in
                 logger.notice("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? listen.description)"])
             },
             logger: logger
         )
-        let group = ServiceGroup(
-            configuration: .init(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        )
-        try await group.run()
-        logger.notice("stopped")
     }
 
     /// TLS 1.3 only, with the configured certificate or the bootstrapped development one.

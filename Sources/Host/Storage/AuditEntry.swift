@@ -31,4 +31,8 @@ public enum AuditAction {
     public static let apiKeyPromoted = "api_key_promoted"
     public static let apiKeyRevoked = "api_key_revoked"
     public static let caInitialized = "ca_initialized"
+    public static let ocspResponderRotated = "ocsp_responder_rotated"
+    public static let certExportPEM = "cert_export_pem"
+    public static let certExportPKCS12 = "cert_export_pkcs12"
+    public static let certExportFailed = "cert_export_failed"
 }

@@ -15,7 +15,8 @@ public protocol HostStorage: Sendable {
     func certificate(id: String) async throws -> CertificateRecord?
     /// At most `query.limit` rows, newest first.
     func certificates(_ query: CertificateQuery) async throws -> [CertificateRecord]
-    /// Marks a certificate revoked unless it already is; decided atomically.
+    /// Marks a certificate revoked unless it already is, decided atomically; in the same transaction
+    /// the serial's cached OCSP response is deleted, so no stale "good" can be served afterwards.
     func revokeCertificate(id: String, at: Date, reason: RevocationReason, audit: AuditEntry) async throws -> RevocationOutcome
 
     func insertAPIKey(_ key: APIKeyRecord, audit: AuditEntry) async throws
@@ -25,6 +26,34 @@ public protocol HostStorage: Sendable {
     func promoteAPIKey(id: String, audit: AuditEntry) async throws -> Bool
     /// Revokes a key; `false` when no such (unrevoked) key exists.
     func revokeAPIKey(id: String, at: Date, audit: AuditEntry) async throws -> Bool
+
+    // MARK: CRL
+
+    /// The next CRL number for an issuer: strictly increasing, persisted, never handed out twice.
+    func allocateCRLNumber(issuerID: String) async throws -> Int64
+    /// Revoked certificates of an issuer that have not expired at `at`, by serial.
+    func revokedSerials(issuerID: String, notExpiredAt at: Date) async throws -> [RevokedSerial]
+    /// Stores a newly signed CRL (unless a higher-numbered one is already stored) and its event.
+    func storeCRL(_ crl: StoredCRL) async throws
+    func latestCRL(issuerID: String) async throws -> StoredCRL?
+    func recordCRLEvent(_ event: CRLGenerationEvent) async throws
+    /// Newest first.
+    func crlEvents(issuerID: String, limit: Int) async throws -> [CRLGenerationEvent]
+
+    // MARK: OCSP
+
+    /// `nil` when this issuer never issued `serial` (lower-case hex, no leading zeros).
+    func serialStatus(issuerID: String, serial: String) async throws -> SerialStatus?
+    func currentResponder(issuerID: String) async throws -> ResponderRecord?
+    /// Records a new responder certificate and its `ocsp_responder_rotated` audit row.
+    func insertResponder(_ responder: ResponderRecord, audit: AuditEntry) async throws
+    /// A cached response still valid at `now`.
+    func cachedOCSPResponse(issuerID: String, serial: String, certIDKey: String, now: Date) async throws -> CachedOCSPResponse?
+    /// Stores a response for a serial this issuer issued, unless the certificate's revocation state
+    /// no longer matches the one the response was signed with (a revocation raced it).
+    func storeOCSPResponse(_ response: CachedOCSPResponse, signedAsRevoked: Bool) async throws
+    /// Drops cached responses that expired before `now`; returns how many.
+    func pruneOCSPCache(now: Date) async throws -> Int
 
     /// Appends an audit row for an event that changes no other state.
     func appendAudit(_ entry: AuditEntry) async throws

@@ -41,7 +41,56 @@ enum SQLiteSchema {
                 detail TEXT NOT NULL
             );
             """
-        )
+        ),
+        (
+            2,
+            """
+            CREATE TABLE crl_numbers (
+                issuer_id TEXT PRIMARY KEY,
+                last_number INTEGER NOT NULL
+            );
+            CREATE TABLE crl_cache (
+                issuer_id TEXT PRIMARY KEY,
+                crl_number INTEGER NOT NULL,
+                der BLOB NOT NULL,
+                this_update INTEGER NOT NULL,
+                next_update INTEGER NOT NULL,
+                generated_at_ms INTEGER NOT NULL,
+                duration_ms INTEGER NOT NULL,
+                revoked_count INTEGER NOT NULL
+            );
+            CREATE TABLE crl_events (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                issuer_id TEXT NOT NULL,
+                started_at_ms INTEGER NOT NULL,
+                duration_ms INTEGER NOT NULL,
+                succeeded INTEGER NOT NULL,
+                crl_number INTEGER,
+                revoked_count INTEGER
+            );
+            CREATE INDEX crl_events_by_issuer ON crl_events (issuer_id, seq);
+            CREATE INDEX certificates_revoked ON certificates (issuer_id, revoked_at) WHERE revoked_at IS NOT NULL;
+            CREATE TABLE ocsp_responders (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                issuer_id TEXT NOT NULL,
+                serial TEXT NOT NULL,
+                certificate_pem TEXT NOT NULL,
+                key_file TEXT NOT NULL,
+                not_before INTEGER NOT NULL,
+                not_after INTEGER NOT NULL
+            );
+            CREATE INDEX ocsp_responders_by_issuer ON ocsp_responders (issuer_id, seq);
+            CREATE TABLE ocsp_cache (
+                issuer_id TEXT NOT NULL,
+                serial TEXT NOT NULL,
+                cert_id TEXT NOT NULL,
+                der BLOB NOT NULL,
+                this_update INTEGER NOT NULL,
+                next_update INTEGER NOT NULL,
+                PRIMARY KEY (issuer_id, serial, cert_id)
+            );
+            """
+        ),
     ]
 
     static func migrate(_ db: SQLiteConnection) throws {

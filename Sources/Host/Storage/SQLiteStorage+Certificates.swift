@@ -64,6 +64,10 @@ extension SQLiteStorage {
                 [.text(id), .integer(at.unixSeconds), .integer(Int64(reason.rawValue))]
             )
             guard db.changes == 1 else { return .alreadyRevoked }
+            try db.query(
+                "DELETE FROM ocsp_cache WHERE (issuer_id, serial) IN (SELECT issuer_id, serial FROM certificates WHERE id = ?1)",
+                [.text(id)]
+            )
             try Self.insertAudit(audit, db)
             guard let stored = try db.query("SELECT * FROM certificates WHERE id = ?1", [.text(id)]).first else {
                 throw HostError(.internalFailure, "revoked certificate row not found")

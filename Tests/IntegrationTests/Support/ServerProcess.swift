@@ -8,6 +8,8 @@ import Foundation
 final class ServerProcess: @unchecked Sendable {
     let certctl: Certctl
     let port: Int
+    /// The plain-HTTP PKI listener (`CERTCTL_PKI_HTTP_LISTEN`), always configured.
+    let pkiPort: Int
     let process: Process
     let stdoutFile: URL
     let stderrFile: URL
@@ -20,6 +22,7 @@ final class ServerProcess: @unchecked Sendable {
     init(_ certctl: Certctl, arguments: [String] = [], environment extra: [String: String] = [:]) async throws {
         self.certctl = certctl
         port = Certctl.freePort()
+        pkiPort = Certctl.freePort()
         let run = UUID().uuidString.prefix(8)
         stdoutFile = certctl.directory.appendingPathComponent("serve-\(run).out")
         stderrFile = certctl.directory.appendingPathComponent("serve-\(run).err")
@@ -28,7 +31,9 @@ final class ServerProcess: @unchecked Sendable {
         process = Process()
         process.executableURL = URL(fileURLWithPath: Certctl.binary)
         process.arguments = ["serve"] + arguments
-        process.environment = certctl.environment(["CERTCTL_LISTEN": "127.0.0.1:\(port)"].merging(extra) { $1 })
+        process.environment = certctl.environment(
+            ["CERTCTL_LISTEN": "127.0.0.1:\(port)", "CERTCTL_PKI_HTTP_LISTEN": "127.0.0.1:\(pkiPort)"].merging(extra) { $1 }
+        )
         process.currentDirectoryURL = certctl.directory
         process.standardOutput = try FileHandle(forWritingTo: stdoutFile)
         process.standardError = try FileHandle(forWritingTo: stderrFile)

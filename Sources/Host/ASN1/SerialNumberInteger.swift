@@ -1,0 +1,47 @@
+import SwiftASN1
+
+/// A certificate serial number as a DER INTEGER, from its magnitude octets (as stored in hex).
+struct SerialNumberInteger: DERSerializable, Sendable, Hashable {
+    /// Big-endian magnitude without leading zero octets.
+    var magnitude: [UInt8]
+
+    /// From lower-case or upper-case hex, leading zeros allowed; `nil` for non-hex or empty input
+    /// or more than 20 octets (RFC 5280 §4.1.2.2).
+    init?(hex: some StringProtocol) {
+        var text = Array(hex.utf8)
+        guard !text.isEmpty, text.count <= 64 else { return nil }
+        if text.count % 2 == 1 { text.insert(UInt8(ascii: "0"), at: 0) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.count / 2)
+        for index in stride(from: 0, to: text.count, by: 2) {
+            guard let high = Self.nibble(text[index]), let low = Self.nibble(text[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        while bytes.count > 1 && bytes[0] == 0 { bytes.removeFirst() }
+        guard bytes.count <= 20 else { return nil }
+        magnitude = bytes
+    }
+
+    init(magnitude: [UInt8]) {
+        var bytes = magnitude
+        while bytes.count > 1 && bytes[0] == 0 { bytes.removeFirst() }
+        self.magnitude = bytes.isEmpty ? [0] : bytes
+    }
+
+    /// Lower-case hex without leading zeros (as stored and as `openssl x509 -serial` prints, lower-cased).
+    var hex: String { magnitude.hexString }
+
+    func serialize(into coder: inout DER.Serializer) throws {
+        let content = magnitude[0] >= 0x80 ? [0] + magnitude : magnitude
+        coder.appendPrimitiveNode(identifier: .integer) { $0.append(contentsOf: content) }
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

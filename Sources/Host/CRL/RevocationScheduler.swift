@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The background service that keeps revocation data fresh:
+/// - re-signs each issuer's CRL every `CERTCTL_CRL_GENERATION_INTERVAL` (minus a fixed per-issuer
+///   jitter of up to 10 %, so issuers do not all sign at once), and at once after a revocation;
+/// - rotates OCSP responder certificates inside their grace window (and creates them at start-up);
+/// - prunes expired pre-signed OCSP responses.
+///
+/// Time is an injected `Clock`, so tests can drive it without sleeping.
+public final class RevocationScheduler: Service, Sendable {
+    let crl: CRLService
+    let responders: ResponderStore
+    let storage: any HostStorage
+    let interval: Duration
+    let tick: Duration
+    let logger: Logger
+    let clock: any Clock<Duration>
+    let now: @Sendable () -> Date
+    private let jitter: [String: TimeInterval]
+    private let revocations: AsyncStream<String>
+    private let revocationInput: AsyncStream<String>.Continuation
+
+    init(
+        crl: CRLService, responders: ResponderStore, storage: any HostStorage, settings: RevocationSettings, logger: Logger,
+        clock: any Clock<Duration> = ContinuousClock(), now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.crl = crl
+        self.responders = responders
+        self.storage = storage
+        self.interval = .seconds(settings.crlGenerationInterval)
+        self.tick = .seconds(max(1, min(30, settings.crlGenerationInterval / 4)))
+        self.logger = logger
+        self.clock = clock
+        self.now = now
+        var rng = SystemRandomNumberGenerator()
+        jitter = Dictionary(
+            uniqueKeysWithValues: crl.publishingIssuers.map {
+                ($0.id, Double.random(in: 0..<0.1, using: &rng) * Double(settings.crlGenerationInterval))
+            }
+        )
+        (revocations, revocationInput) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .unbounded)
+    }
+
+    /// Called after a revocation committed: the issuer's CRL is regenerated right away.
+    func revoked(issuerID: String) {
+        revocationInput.yield(issuerID)
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.regenerateAfterRevocations() }
+                group.addTask { await self.periodic() }
+            }
+        }
+        revocationInput.finish()
+    }
+
+    private func regenerateAfterRevocations() async {
+        for await issuerID in revocations {
+            guard let issuer = crl.issuers[issuerID], issuer.signing != nil else { continue }
+            do {
+                try await crl.regenerate(issuer, fresh: true)
+            } catch {
+                logger.error("CRL regeneration after revocation failed", metadata: ["issuer": "\(issuerID)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private func periodic() async {
+        while !Task.isCancelled {
+            await runOnce()
+            try? await clock.sleep(for: tick)
+        }
+    }
+
+    /// One pass: due CRLs, due responder rotations, cache pruning. Errors are logged and retried next tick.
+    func runOnce() async {
+        let now = self.now()
+        for issuer in crl.publishingIssuers {
+            guard let signing = issuer.signing else { continue }
+            do {
+                let latest: StoredCRL?
+                if let cached = crl.cached(issuerID: issuer.id) {
+                    latest = cached
+                } else {
+                    latest = try await storage.latestCRL(issuerID: issuer.id)
+                }
+                let age = latest.map { now.timeIntervalSince($0.thisUpdate) } ?? .infinity
+                let due = TimeInterval(interval.components.seconds) - (jitter[issuer.id] ?? 0)
+                if age >= due || (latest?.nextUpdate ?? .distantPast) <= now {
+                    try await crl.regenerate(issuer, fresh: false)
+                }
+            } catch {
+                logger.error("scheduled CRL generation failed", metadata: ["issuer": "\(issuer.id)", "error": "\(error)"])
+            }
+            do {
+                _ = try await responders.responder(for: issuer, signing: signing)
+            } catch {
+                logger.error("OCSP responder rotation failed", metadata: ["issuer": "\(issuer.id)", "error": "\(error)"])
+            }
+        }
+        do {
+            let pruned = try await storage.pruneOCSPCache(now: now)
+            if pruned > 0 { logger.debug("pruned expired OCSP responses", metadata: ["count": "\(pruned)"]) }
+        } catch {
+            logger.error("OCSP cache pruning failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import SwiftASN1
+import X509
+
+/// RFC 8954 nonce (`id-pkix-ocsp-nonce`, 1.3.6.1.5.5.7.48.1.2): `Nonce ::= OCTET STRING (SIZE(1..32))`.
+enum OCSPNonce {
+    static let oid: ASN1ObjectIdentifier = [1, 3, 6, 1, 5, 5, 7, 48, 1, 2]
+    static let maxLength = 32
+
+    /// The nonce extension to echo, `nil` when the request has none.
+    /// - Throws: ``OCSPFailure`` `unauthorized` for an empty or over-32-byte nonce (RFC 8954 §2.1).
+    static func echo(from extensions: [Certificate.Extension]) throws -> Certificate.Extension? {
+        guard let nonce = extensions.first(where: { $0.oid == oid }) else { return nil }
+        // The value is a DER OCTET STRING; some old clients put the raw bytes there instead.
+        let length: Int
+        if let node = try? DER.parse(nonce.value), node.identifier == .octetString, node.encodedBytes.count == nonce.value.count,
+            case .primitive(let bytes) = node.content
+        {
+            length = bytes.count
+        } else {
+            length = nonce.value.count
+        }
+        guard (1...maxLength).contains(length) else {
+            throw OCSPFailure(.unauthorized, "nonce must be 1-\(maxLength) bytes, got \(length)")
+        }
+        return Certificate.Extension(oid: oid, critical: false, value: nonce.value)
+    }
+}

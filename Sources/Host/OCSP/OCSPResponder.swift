@@ -1,0 +1,191 @@
+import ConnectorAPI
+import Crypto
+import Foundation
+import Logging
+import SignerIssuance
+import SwiftASN1
+import X509
+
+/// Answers OCSP requests for every issuer with a CA signer (RFC 6960, RFC 5019 profile, RFC 8954 nonce).
+///
+/// Errors are answered in OCSP's own form: undecodable → `malformedRequest`; unknown issuer, a CertID
+/// naming another issuer, a bad nonce → `unauthorized`; signing failure → `internalError`. Nonce-less
+/// single-certificate requests are served from a pre-signed cache that a revocation clears in the
+/// same transaction, so a revoked certificate is never reported good.
+final class OCSPResponder: Sendable {
+    /// Most CertIDs answered in one request (RFC 5019 clients send one).
+    static let maxCertIDs = 10
+    /// Largest request accepted, POST body or decoded GET.
+    static let maxRequestBytes = 8_192
+
+    struct Answer: Sendable {
+        var der: [UInt8]
+        /// Set for signed, nonce-less responses: what RFC 5019 caching headers describe.
+        var cacheWindow: (thisUpdate: Date, nextUpdate: Date)?
+    }
+
+    let storage: any HostStorage
+    let issuers: IssuerDirectory
+    let responders: ResponderStore
+    let settings: RevocationSettings
+    let metrics: HostMetrics
+    let logger: Logger
+    let now: @Sendable () -> Date
+    /// Per issuer and hash algorithm: (issuerNameHash, issuerKeyHash).
+    private let issuerHashes: [String: [CertIDHashAlgorithm: (name: [UInt8], key: [UInt8])]]
+
+    init(
+        storage: any HostStorage, issuers: IssuerDirectory, responders: ResponderStore, settings: RevocationSettings,
+        metrics: HostMetrics, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+    ) throws {
+        self.storage = storage
+        self.issuers = issuers
+        self.responders = responders
+        self.settings = settings
+        self.metrics = metrics
+        self.logger = logger
+        self.now = now
+        var hashes: [String: [CertIDHashAlgorithm: (name: [UInt8], key: [UInt8])]] = [:]
+        for issuer in issuers.all where issuer.signing != nil {
+            let name = try CertificateSubjectDER.of(issuer.caCertificate)
+            let key = Array(issuer.caCertificate.publicKey.subjectPublicKeyInfoBytes)
+            hashes[issuer.id] = [
+                .sha1: (Array(Insecure.SHA1.hash(data: name)), Array(Insecure.SHA1.hash(data: key))),
+                .sha256: (Array(SHA256.hash(data: name)), Array(SHA256.hash(data: key))),
+            ]
+        }
+        issuerHashes = hashes
+    }
+
+    /// Answers a DER OCSPRequest.
+    func respond(issuerID: String, requestDER: [UInt8]) async -> Answer {
+        do {
+            guard requestDER.count <= Self.maxRequestBytes else { throw OCSPFailure(.malformedRequest, "request too large") }
+            let request: OCSPRequest
+            do {
+                request = try OCSPRequest(derBytes: requestDER)
+            } catch {
+                metrics.increment(.ocsp, "request_invalid")
+                throw error
+            }
+            return try await answer(issuerID: issuerID, certIDs: request.certIDs, extensions: request.extensions)
+        } catch {
+            return failure(error, issuerID: issuerID)
+        }
+    }
+
+    /// Answers the status of one serial (the `/ocsp/{issuer}/{serial_hex}` form), as a SHA-1 CertID.
+    func respond(issuerID: String, serialHex: String) async -> Answer {
+        do {
+            guard let serial = SerialNumberInteger(hex: serialHex) else {
+                metrics.increment(.ocsp, "request_invalid")
+                throw OCSPFailure(.malformedRequest, "serial is not hex")
+            }
+            guard let hashes = issuerHashes[issuerID]?[.sha1] else {
+                return try await answer(issuerID: issuerID, certIDs: [], extensions: [])
+            }
+            let certID = try OCSPCertID(hashAlgorithm: .sha1, issuerNameHash: hashes.name, issuerKeyHash: hashes.key, serial: serial)
+            return try await answer(issuerID: issuerID, certIDs: [certID], extensions: [])
+        } catch {
+            return failure(error, issuerID: issuerID)
+        }
+    }
+
+    private func answer(issuerID: String, certIDs: [OCSPCertID], extensions: [Certificate.Extension]) async throws -> Answer {
+        guard let issuer = issuers[issuerID], let signing = issuer.signing, let hashes = issuerHashes[issuerID] else {
+            metrics.increment(.ocsp, "issuer_not_found")
+            throw OCSPFailure(.unauthorized, "unknown issuer or issuer without OCSP")
+        }
+        guard certIDs.count <= Self.maxCertIDs else {
+            metrics.increment(.ocsp, "request_invalid")
+            throw OCSPFailure(.malformedRequest, "more than \(Self.maxCertIDs) CertIDs")
+        }
+        for certID in certIDs {
+            guard let expected = hashes[certID.hashAlgorithm], expected.name == certID.issuerNameHash, expected.key == certID.issuerKeyHash
+            else {
+                metrics.increment(.ocsp, "issuer_mismatch")
+                throw OCSPFailure(.unauthorized, "CertID names another issuer")
+            }
+        }
+        let nonce: Certificate.Extension?
+        do {
+            nonce = try OCSPNonce.echo(from: extensions)
+        } catch {
+            metrics.increment(.ocsp, "nonce_malformed")
+            throw error
+        }
+
+        let cacheable = nonce == nil && certIDs.count == 1
+        let cacheKey = certIDs.first.map { SHA256.hash(data: $0.encoded).hexString } ?? ""
+        if cacheable,
+            let cached = try await storage.cachedOCSPResponse(
+                issuerID: issuerID, serial: certIDs[0].serial.hex, certIDKey: cacheKey, now: now()
+            )
+        {
+            metrics.increment(.ocsp, "cache_hit")
+            metrics.increment(.ocsp, "request_success")
+            return Answer(der: cached.der, cacheWindow: (cached.thisUpdate, cached.nextUpdate))
+        }
+        if cacheable { metrics.increment(.ocsp, "cache_miss") }
+
+        let thisUpdate = Date(unixSeconds: now().unixSeconds)
+        let nextUpdate = thisUpdate.addingTimeInterval(TimeInterval(settings.ocspResponseValidity))
+        var responses: [OCSPSingleResponse] = []
+        for certID in certIDs {
+            let status = try await status(issuerID: issuerID, serial: certID.serial)
+            responses.append(OCSPSingleResponse(certID: certID, status: status, thisUpdate: thisUpdate, nextUpdate: nextUpdate))
+        }
+
+        let der: [UInt8]
+        do {
+            let responder = try await responders.responder(for: issuer, signing: signing)
+            let data = OCSPResponseData(
+                responderKeyHash: responder.keyHash, producedAt: thisUpdate, responses: responses, extensions: nonce.map { [$0] } ?? []
+            )
+            let tbs = try DER.Serializer.bytes(of: data)
+            let signature = try await responder.signer.sign(tbs)
+            let basic = BasicOCSPResponse(
+                tbsBytes: tbs, signatureAlgorithm: try SignatureAlgorithmIdentifier(responder.signer.signatureAlgorithm),
+                signature: signature, certificates: [responder.certificate]
+            )
+            der = OCSPResponse(status: .successful, basicResponse: try DER.Serializer.bytes(of: basic)).derBytes
+        } catch {
+            metrics.increment(.ocsp, "signing_failed")
+            logger.error("OCSP signing failed", metadata: ["issuer": "\(issuerID)", "error": "\(error)"])
+            throw OCSPFailure(.internalError, "signing failed")
+        }
+        if nonce != nil { metrics.increment(.ocsp, "nonce_echoed") }
+        metrics.increment(.ocsp, "request_success")
+
+        if cacheable, responses[0].status != .unknown {
+            let cached = CachedOCSPResponse(
+                issuerID: issuerID, serial: certIDs[0].serial.hex, certIDKey: cacheKey, der: der, thisUpdate: thisUpdate,
+                nextUpdate: nextUpdate
+            )
+            try? await storage.storeOCSPResponse(cached, signedAsRevoked: responses[0].status != .good)
+        }
+        return Answer(der: der, cacheWindow: nonce == nil ? (thisUpdate, nextUpdate) : nil)
+    }
+
+    private func status(issuerID: String, serial: SerialNumberInteger) async throws -> OCSPCertStatus {
+        guard let found = try await storage.serialStatus(issuerID: issuerID, serial: serial.hex) else {
+            metrics.increment(.ocsp, "cert_not_found")
+            metrics.increment(.ocsp, "status_unknown")
+            return .unknown
+        }
+        if let revokedAt = found.revokedAt {
+            metrics.increment(.ocsp, "status_revoked")
+            return .revoked(at: revokedAt, reason: found.reason ?? .unspecified)
+        }
+        metrics.increment(.ocsp, "status_good")
+        return .good
+    }
+
+    private func failure(_ error: any Error, issuerID: String) -> Answer {
+        let status = (error as? OCSPFailure)?.status ?? .internalError
+        if !(error is OCSPFailure) {
+            logger.error("OCSP request failed", metadata: ["issuer": "\(issuerID)", "error": "\(error)"])
+        }
+        return Answer(der: OCSPResponse.error(status).derBytes, cacheWindow: nil)
+    }
+}

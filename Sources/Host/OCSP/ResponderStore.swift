@@ -1,0 +1,111 @@
+import ConnectorAPI
+import Crypto
+import Foundation
+import Logging
+import SignerIssuance
+import SwiftASN1
+import Synchronization
+import X509
+
+/// Each issuer's delegated OCSP responder: an EC P-256 key in `CERTCTL_OCSP_RESPONDER_KEY_DIR`
+/// (`<issuer>-<serial>.key`, mode 0600) and a certificate from the CA, recorded in the database.
+///
+/// A new responder is made — and audited as `ocsp_responder_rotated` — when none exists, when the
+/// current one enters the rotation grace window before expiry, and to self-heal when its key file
+/// or database row is missing or no longer matches the CA.
+final class ResponderStore: Sendable {
+    struct Active: Sendable {
+        var certificate: Certificate
+        var signer: SoftwareSigner
+        /// SHA-1 of the responder's public key: the `byKey` ResponderID.
+        var keyHash: [UInt8]
+        var notAfter: Date
+    }
+
+    let storage: any HostStorage
+    let settings: RevocationSettings
+    let metrics: HostMetrics
+    let logger: Logger
+    let now: @Sendable () -> Date
+    private let active = Mutex<[String: Active]>([:])
+    private let flights = SingleFlight<Active>()
+
+    init(
+        storage: any HostStorage, settings: RevocationSettings, metrics: HostMetrics, logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.storage = storage
+        self.settings = settings
+        self.metrics = metrics
+        self.logger = logger
+        self.now = now
+    }
+
+    /// The responder to sign with, rotated first when due.
+    func responder(for issuer: LoadedIssuer, signing: any CASigningConnector) async throws -> Active {
+        if let current = active.withLock({ $0[issuer.id] }), !needsRotation(current.notAfter) { return current }
+        return try await flights.run(issuer.id) { try await self.loadOrRotate(issuer, signing: signing) }
+    }
+
+    func needsRotation(_ notAfter: Date) -> Bool {
+        now().addingTimeInterval(TimeInterval(settings.ocspResponderRotationGrace)) >= notAfter
+    }
+
+    private func loadOrRotate(_ issuer: LoadedIssuer, signing: any CASigningConnector) async throws -> Active {
+        if let record = try await storage.currentResponder(issuerID: issuer.id), !needsRotation(record.notAfter),
+            let loaded = load(record, ca: signing.caCertificate)
+        {
+            active.withLock { $0[issuer.id] = loaded }
+            return loaded
+        }
+        return try await rotate(issuer, signing: signing)
+    }
+
+    /// The stored responder, or `nil` when its key file is missing or does not match (self-heal).
+    private func load(_ record: ResponderRecord, ca: Certificate) -> Active? {
+        let keyFile = settings.ocspResponderKeyDirectory.appendingPathComponent(record.keyFileName)
+        guard let certificate = try? Certificate(pemEncoded: record.certificatePEM),
+            ca.publicKey.isValidSignature(certificate.signature, for: certificate),
+            let pem = try? SecretFile.read(keyFile, setting: "OCSP responder key"),
+            let signer = try? SoftwareSigner(pemEncoded: pem), signer.publicKey == certificate.publicKey
+        else {
+            logger.warning(
+                "OCSP responder unusable; replacing it", metadata: ["issuer": "\(record.issuerID)", "key_file": "\(keyFile.path)"])
+            return nil
+        }
+        return Active(
+            certificate: certificate, signer: signer, keyHash: Self.keyHash(certificate.publicKey), notAfter: certificate.notValidAfter)
+    }
+
+    private func rotate(_ issuer: LoadedIssuer, signing: any CASigningConnector) async throws -> Active {
+        let signer = try SoftwareSigner(generating: .ecdsaP256)
+        let certificate = try await ResponderCertificateBuilder.make(
+            responderKey: signer.publicKey, issuerID: issuer.id, caCertificate: signing.caCertificate, caSigner: signing.signer,
+            validity: TimeInterval(settings.ocspResponderValidity), now: now()
+        )
+        let serial = certificate.serialNumber.hexString
+        let keyFileName = "\(issuer.id)-\(serial).key"
+        try SecretFile.create(settings.ocspResponderKeyDirectory.appendingPathComponent(keyFileName), contents: signer.privateKeyPEM)
+        let record = ResponderRecord(
+            issuerID: issuer.id, serial: serial, certificatePEM: try certificate.serializeAsPEM().pemString, keyFileName: keyFileName,
+            notBefore: certificate.notValidBefore, notAfter: certificate.notValidAfter
+        )
+        try await storage.insertResponder(
+            record,
+            audit: AuditEntry(
+                occurredAt: now(), actor: "system", action: AuditAction.ocspResponderRotated, target: "issuer:\(issuer.id)",
+                detail: ["serial": serial, "not_after": certificate.notValidAfter.rfc3339, "key_file": keyFileName]
+            )
+        )
+        metrics.increment(.ocsp, "responder_rotated")
+        logger.notice("OCSP responder rotated", metadata: ["issuer": "\(issuer.id)", "serial": "\(serial)"])
+        let rotated = Active(
+            certificate: certificate, signer: signer, keyHash: Self.keyHash(signer.publicKey), notAfter: certificate.notValidAfter)
+        active.withLock { $0[issuer.id] = rotated }
+        return rotated
+    }
+
+    static func keyHash(_ key: Certificate.PublicKey) -> [UInt8] {
+        Array(Insecure.SHA1.hash(data: Array(key.subjectPublicKeyInfoBytes)))
+    }
+}

@@ -1,0 +1,182 @@
+import ConnectorAPI
+import Foundation
+import Logging
+import SignerIssuance
+import SwiftASN1
+import Synchronization
+import Testing
+import X509
+
+@testable import Host
+
+/// A signing connector whose signer can be made to fail.
+struct FlakySigningConnector: CASigningConnector {
+    struct Signer: CASigner {
+        let inner: SoftwareSigner
+        let failing: FailSwitch
+        var publicKey: Certificate.PublicKey { inner.publicKey }
+        var signatureAlgorithm: Certificate.SignatureAlgorithm { inner.signatureAlgorithm }
+        func sign(_ bytes: [UInt8]) async throws -> [UInt8] {
+            if failing.on { throw ConnectorError(.unavailable, "signer offline") }
+            return try await inner.sign(bytes)
+        }
+    }
+
+    final class FailSwitch: Sendable {
+        private let state = Mutex(false)
+        var on: Bool {
+            get { state.withLock { $0 } }
+            set { state.withLock { $0 = newValue } }
+        }
+    }
+
+    let id = "iss-test"
+    var type: String { "test" }
+    var capabilities: ConnectorCapabilities { .signerBacked }
+    let caCertificate: Certificate
+    let signer: any CASigner
+    func caChain() async throws -> [Certificate] { [caCertificate] }
+    func issue(_ request: IssueRequest) async throws -> IssueResponse { throw ConnectorError(.unsupported, "not here") }
+    func revoke(_ request: RevokeRequest) async throws {}
+
+    static func make() async throws -> (FlakySigningConnector, FailSwitch) {
+        let (root, signer) = try await TestPKI.root()
+        let failing = FailSwitch()
+        return (FlakySigningConnector(caCertificate: root, signer: Signer(inner: signer, failing: failing)), failing)
+    }
+}
+
+@Suite struct RevocationServiceTests {
+    let storage: SQLiteStorage
+    let directory: URL
+    let issuers: IssuerDirectory
+    let failing: FlakySigningConnector.FailSwitch
+    let metrics = HostMetrics()
+    let settings: RevocationSettings
+
+    init() async throws {
+        directory = try TestStorage.directory()
+        storage = try SQLiteStorage(path: directory.appendingPathComponent("db").path)
+        try await storage.migrate()
+        let (connector, failing) = try await FlakySigningConnector.make()
+        self.failing = failing
+        let issuerSettings = IssuerSettings(
+            id: connector.id, type: "test", maxValiditySeconds: 86_400, defaultValiditySeconds: 86_400,
+            options: ConnectorOptions(values: [:], baseDirectory: directory, issuerID: connector.id)
+        )
+        issuers = IssuerDirectory([LoadedIssuer(settings: issuerSettings, connector: connector, chain: [connector.caCertificate])])
+        settings = RevocationSettings(ocspResponderKeyDirectory: directory.appendingPathComponent("ocsp-keys"))
+    }
+
+    func crlService(now: @escaping @Sendable () -> Date = Date.init) -> CRLService {
+        CRLService(storage: storage, issuers: issuers, settings: settings, metrics: metrics, logger: Logger(label: "test"), now: now)
+    }
+
+    @Test func generationFailuresAreCountedAndRecordedAndNumbersAreNotReused() async throws {
+        let crl = crlService()
+        let first = try await crl.current(issuerID: "iss-test")
+        #expect(first.number == 1)
+        failing.on = true
+        await #expect(throws: ConnectorError.self) { try await crl.regenerate(issuers["iss-test"]!, fresh: true) }
+        failing.on = false
+        let third = try await crl.regenerate(issuers["iss-test"]!, fresh: true)
+        #expect(third.number == 3, "the number allocated for the failed attempt is skipped, never reused")
+        let events = try await storage.crlEvents(issuerID: "iss-test", limit: 10)
+        #expect(events.map(\.succeeded) == [true, false, true])
+        let exposition = String(decoding: metrics.exposition(), as: UTF8.self)
+        #expect(exposition.contains("certctl_crl_counter_total{label=\"generation_failed\"} 1"))
+        #expect(exposition.contains("certctl_crl_counter_total{label=\"generated\"} 2"))
+    }
+
+    @Test func unknownIssuersHaveNoCRL() async throws {
+        let error = await #expect(throws: HostError.self) { try await crlService().current(issuerID: "nope") }
+        #expect(error?.code == .notFound)
+    }
+
+    @Test func schedulerSignsWhenDueAndNotBefore() async throws {
+        let clock = Mutex(Date())
+        let now: @Sendable () -> Date = { clock.withLock { $0 } }
+        let crl = crlService(now: now)
+        let responders = ResponderStore(storage: storage, settings: settings, metrics: metrics, logger: Logger(label: "test"), now: now)
+        let scheduler = RevocationScheduler(
+            crl: crl, responders: responders, storage: storage, settings: settings, logger: Logger(label: "test"), now: now
+        )
+        await scheduler.runOnce()
+        #expect(try await storage.latestCRL(issuerID: "iss-test")?.number == 1)
+        #expect(try await storage.currentResponder(issuerID: "iss-test") != nil)
+        await scheduler.runOnce()
+        #expect(try await storage.latestCRL(issuerID: "iss-test")?.number == 1, "not due yet")
+        clock.withLock { $0 = $0.addingTimeInterval(TimeInterval(settings.crlGenerationInterval)) }
+        await scheduler.runOnce()
+        #expect(try await storage.latestCRL(issuerID: "iss-test")?.number == 2, "due after one interval")
+    }
+
+    @Test func respondersRotateInsideTheGraceWindowAndSelfHeal() async throws {
+        let clock = Mutex(Date())
+        let now: @Sendable () -> Date = { clock.withLock { $0 } }
+        let responders = ResponderStore(storage: storage, settings: settings, metrics: metrics, logger: Logger(label: "test"), now: now)
+        let issuer = issuers["iss-test"]!
+        let first = try await responders.responder(for: issuer, signing: issuer.signing!)
+        #expect(try await responders.responder(for: issuer, signing: issuer.signing!).certificate == first.certificate)
+        let keyFile = try #require(try FileManager.default.contentsOfDirectory(atPath: settings.ocspResponderKeyDirectory.path).first)
+        let mode =
+            try FileManager.default.attributesOfItem(atPath: settings.ocspResponderKeyDirectory.appendingPathComponent(keyFile).path)[
+                .posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try first.certificate.extensions.extendedKeyUsage == ExtendedKeyUsage([.ocspSigning]))
+
+        // Inside the grace window: a new responder.
+        clock.withLock {
+            $0 = $0.addingTimeInterval(TimeInterval(settings.ocspResponderValidity - settings.ocspResponderRotationGrace + 60))
+        }
+        let second = try await responders.responder(for: issuer, signing: issuer.signing!)
+        #expect(second.certificate != first.certificate)
+
+        // A fresh process whose key file vanished makes a new one instead of failing.
+        for file in try FileManager.default.contentsOfDirectory(atPath: settings.ocspResponderKeyDirectory.path) {
+            try FileManager.default.removeItem(at: settings.ocspResponderKeyDirectory.appendingPathComponent(file))
+        }
+        let restarted = ResponderStore(storage: storage, settings: settings, metrics: metrics, logger: Logger(label: "test"), now: now)
+        let healed = try await restarted.responder(for: issuer, signing: issuer.signing!)
+        #expect(healed.certificate != second.certificate)
+        let rotations = try await storage.auditEvents(limit: 10, beforeSeq: nil).filter { $0.action == "ocsp_responder_rotated" }
+        #expect(rotations.count == 3)
+    }
+}
+
+@Suite struct OCSPParsingTests {
+    @Test(arguments: [[], [0x30], [0x30, 0x03, 0x30, 0x01, 0x00], Array("GET / HTTP/1.1".utf8), [0x30, 0x02, 0x30, 0x00]] as [[UInt8]])
+    func garbageIsMalformed(bytes: [UInt8]) {
+        let error = #expect(throws: OCSPFailure.self) { try OCSPRequest(derBytes: bytes) }
+        #expect(error?.status == .malformedRequest)
+    }
+
+    @Test func getFormsAreRecognised() {
+        let prefix = "/.well-known/pki/ocsp/iss-a/"
+        #expect(PKIController.getForm(path: prefix + "00ab12", issuerID: "iss-a") == .serial("00ab12"))
+        #expect(PKIController.getForm(path: prefix + "MAMCAQA%3D", issuerID: "iss-a") == .request([0x30, 0x03, 0x02, 0x01, 0x00]))
+        #expect(PKIController.getForm(path: prefix + "MAMCAQA=", issuerID: "iss-a") == .request([0x30, 0x03, 0x02, 0x01, 0x00]))
+        #expect(PKIController.getForm(path: prefix, issuerID: "iss-a") == .invalid)
+        #expect(PKIController.getForm(path: prefix + "%%%", issuerID: "iss-a") == .invalid)
+    }
+
+    @Test func serialHexAcceptsLeadingZerosAndBothCases() throws {
+        #expect(SerialNumberInteger(hex: "00ABcd")?.hex == "abcd")
+        #expect(SerialNumberInteger(hex: "f")?.magnitude == [0x0F])
+        #expect(SerialNumberInteger(hex: "xyz") == nil)
+        #expect(SerialNumberInteger(hex: String(repeating: "ff", count: 21)) == nil)
+        #expect(try DER.Serializer.bytes(of: SerialNumberInteger(magnitude: [0x80])) == [0x02, 0x02, 0x00, 0x80])
+    }
+
+    @Test func nonceLengthRules() throws {
+        func nonce(_ length: Int) throws -> Certificate.Extension? {
+            let value = try DER.Serializer.bytes(of: ASN1OctetString(contentBytes: ArraySlice(repeating: 7, count: length)))
+            return try OCSPNonce.echo(from: [Certificate.Extension(oid: OCSPNonce.oid, critical: false, value: value[...])])
+        }
+        #expect(try nonce(1) != nil)
+        #expect(try nonce(32) != nil)
+        #expect(throws: OCSPFailure.self) { try nonce(0) }
+        #expect(throws: OCSPFailure.self) { try nonce(33) }
+        #expect(try OCSPNonce.echo(from: []) == nil)
+    }
+}
