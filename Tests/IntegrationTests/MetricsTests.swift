@@ -20,7 +20,8 @@ import Testing
 
     @Test func ocspAndCRLCountersMove() async throws {
         let certctl = try Certctl()
-        try await ServerProcess.with(certctl, environment: ["CERTCTL_OCSP_RATE_LIMIT_PER_IP_MIN": "40"]) { server in
+        let limits = ["CERTCTL_OCSP_RATE_LIMIT_PER_IP_MIN": "40", "CERTCTL_CERT_EXPORT_RATE_LIMIT_PER_ACTOR_HR": "3"]
+        try await ServerProcess.with(certctl, environment: limits) { server in
             let before = try await counters(server)
             #expect(before["ocsp.request_get"] == 0)
 
@@ -53,6 +54,21 @@ import Testing
                 [url, leafPath, ca]
             )
             #expect(hugeNonce.stdout.contains("UNAUTHORIZED"), "\(hugeNonce.stderr)")
+            // A CertID for another issuer (issuer_mismatch): the leaf presented as issued by itself.
+            let mismatch = try await Command.run(["openssl", "ocsp", "-issuer", leafPath, "-cert", leafPath, "-url", url, "-no_nonce"])
+            #expect((mismatch.stdout + mismatch.stderr).contains("unauthorized"), "\(mismatch.stdout)\(mismatch.stderr)")
+
+            // Issuance refused, revocation done and refused, exports done, failed and rate limited.
+            let key = try server.adminKey
+            let id = try #require(leaf["id"] as? String)
+            _ = try await server.request("POST", "/api/v1/certificates", key: key, json: ["issuer_id": "nope", "csr_pem": "x"])
+            _ = try await server.request("GET", "/api/v1/certificates/\(id)/export/pem", key: key)
+            _ = try await server.request("POST", "/api/v1/certificates/\(id)/export/pkcs12", key: key, json: ["password": "pw"])
+            _ = try await server.request("GET", "/api/v1/certificates/missing/export/pem", key: key)
+            _ = try await server.request("GET", "/api/v1/certificates/\(id)/export/pem", key: key)
+            _ = try await server.request("POST", "/api/v1/certificates/\(id)/revoke", key: key, json: [:])
+            _ = try await server.request("POST", "/api/v1/certificates/\(id)/revoke", key: key, json: [:])
+            _ = try await server.request("GET", "/.well-known/pki/ocsp/iss-local/\(serial)")  // status_revoked
             for _ in 0..<40 { _ = try await server.request("GET", "/.well-known/pki/ocsp/iss-local/\(serial)") }  // rate_limited
 
             let crl = try await server.request("GET", "/.well-known/pki/crl/iss-local")  // served
@@ -64,7 +80,9 @@ import Testing
                 "ocsp.request_get", "ocsp.request_post", "ocsp.request_success", "ocsp.request_invalid", "ocsp.issuer_not_found",
                 "ocsp.cert_not_found", "ocsp.nonce_echoed", "ocsp.nonce_malformed", "ocsp.rate_limited", "ocsp.cache_hit",
                 "ocsp.cache_miss", "ocsp.status_good", "ocsp.status_unknown", "crl.served",
-                "crl.not_modified", "crl.issuer_not_found", "issuance.issued", "ratelimit.ocsp",
+                "crl.not_modified", "crl.issuer_not_found", "issuance.issued", "ratelimit.ocsp", "ocsp.issuer_mismatch",
+                "ocsp.status_revoked", "issuance.refused", "revocation.revoked", "revocation.refused", "export.pem", "export.pkcs12",
+                "export.failed", "ratelimit.export",
             ]
             for name in expected {
                 #expect((after[name] ?? 0) > (before[name] ?? 0), "\(name) did not move")

@@ -41,6 +41,13 @@ import Testing
             #expect(ocsp.stdout.contains("doomed.crt: revoked"), "\(ocsp.stdout)")
             #expect(ocsp.stdout.contains("Reason: keyCompromise"))
 
+            // Several CertIDs in one request are answered together.
+            let both = try await Command.run([
+                "openssl", "ocsp", "-issuer", ca, "-cert", dir.appendingPathComponent("good.crt").path, "-cert",
+                dir.appendingPathComponent("doomed.crt").path, "-url", ocspURL, "-CAfile", ca,
+            ])
+            #expect(both.stdout.contains("good.crt: good") && both.stdout.contains("doomed.crt: revoked"), "\(both.stdout)")
+
             let crlDER = dir.appendingPathComponent("crl.der")
             let crlPEM = dir.appendingPathComponent("crl.pem")
             var listed = false

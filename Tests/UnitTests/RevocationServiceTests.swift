@@ -88,9 +88,55 @@ struct FlakySigningConnector: CASigningConnector {
         #expect(exposition.contains("certctl_crl_counter_total{label=\"generated\"} 2"))
     }
 
+    @Test func expiredCertificatesDropOffTheCRL() async throws {
+        func record(_ n: Int, notAfter: Date) -> CertificateRecord {
+            CertificateRecord(
+                seq: 0, id: "c\(n)", issuerID: "iss-test", serial: String(format: "%02x", n), subject: "CN=\(n)", sans: [],
+                notBefore: Date(timeIntervalSince1970: 0), notAfter: notAfter, revokedAt: nil, revocationReason: nil,
+                certificatePEM: "", chainPEM: "", createdAt: Date(), createdBy: "t"
+            )
+        }
+        let audit = AuditEntry(occurredAt: Date(), actor: "t", action: "x", target: "t")
+        _ = try await storage.insertCertificate(record(1, notAfter: Date().addingTimeInterval(-60)), audit: audit)
+        _ = try await storage.insertCertificate(record(2, notAfter: Date().addingTimeInterval(86_400)), audit: audit)
+        for id in ["c1", "c2"] { _ = try await storage.revokeCertificate(id: id, at: Date(), reason: .superseded, audit: audit) }
+        let crl = try await crlService().current(issuerID: "iss-test")
+        #expect(crl.revokedCount == 1)
+        #expect(try await storage.revokedSerials(issuerID: "iss-test", notExpiredAt: Date()).map(\.serial) == ["02"])
+    }
+
     @Test func unknownIssuersHaveNoCRL() async throws {
         let error = await #expect(throws: HostError.self) { try await crlService().current(issuerID: "nope") }
         #expect(error?.code == .notFound)
+    }
+
+    @Test func issuersWithoutASignerHaveNoCRLAndNoOCSP() async throws {
+        struct RemoteConnector: IssuerConnector {
+            let id = "iss-remote"
+            let chain: [Certificate]
+            var type: String { "remote" }
+            var capabilities: ConnectorCapabilities { ConnectorCapabilities(crl: false, ocsp: false, revoke: true) }
+            func caChain() async throws -> [Certificate] { chain }
+            func issue(_ request: IssueRequest) async throws -> IssueResponse { throw ConnectorError(.unsupported, "no") }
+            func revoke(_ request: RevokeRequest) async throws {}
+        }
+        let (root, _) = try await TestPKI.root()
+        let settings = IssuerSettings(
+            id: "iss-remote", type: "remote", maxValiditySeconds: 86_400, defaultValiditySeconds: 86_400,
+            options: ConnectorOptions(values: [:], baseDirectory: directory, issuerID: "iss-remote")
+        )
+        let remote = IssuerDirectory([LoadedIssuer(settings: settings, connector: RemoteConnector(chain: [root]), chain: [root])])
+        let crl = CRLService(storage: storage, issuers: remote, settings: self.settings, metrics: metrics, logger: Logger(label: "test"))
+        let error = await #expect(throws: HostError.self) { try await crl.current(issuerID: "iss-remote") }
+        #expect(error?.code == .notFound)
+        #expect(crl.publishingIssuers.isEmpty)
+        let responder = try OCSPResponder(
+            storage: storage, issuers: remote,
+            responders: ResponderStore(storage: storage, settings: self.settings, metrics: metrics, logger: Logger(label: "test")),
+            settings: self.settings, metrics: metrics, logger: Logger(label: "test")
+        )
+        let answer = await responder.respond(issuerID: "iss-remote", serialHex: "01")
+        #expect(answer.der == OCSPResponse.error(.unauthorized).derBytes)
     }
 
     @Test func schedulerSignsWhenDueAndNotBefore() async throws {

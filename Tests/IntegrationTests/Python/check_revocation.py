@@ -131,6 +131,17 @@ def main():
     check("max-age=" in headers.get("Cache-Control", ""), "GET: no max-age")
     check("ETag" in headers and "Last-Modified" in headers and "Expires" in headers, "GET: RFC 5019 headers missing")
 
+    # The same with '/' left raw in the path (some clients do not escape it).
+    for counter in range(1, 200):
+        raw = base64.b64encode(build_request(good, ca, counter.to_bytes(2, "big") * 8)).decode()
+        if "/" in raw:
+            break
+    check("/" in raw, "could not build a request whose base64 holds '/'")
+    status, headers, body = fetch(f"{base}/.well-known/pki/ocsp/{issuer_id}/{urllib.parse.quote(raw, safe='/')}")
+    response = ocsp.load_der_ocsp_response(body)
+    check_signed_response(response, ca, "GET raw slash")
+    check(response.certificate_status == ocsp.OCSPCertStatus.GOOD, "GET raw slash: not good")
+
     # Unknown serial: a certificate signed by another CA but presented under this issuer's name and key.
     unknown = x509.CertificateBuilder().subject_name(good.subject).issuer_name(ca.subject).public_key(good.public_key())
     forged_key = ec.generate_private_key(ec.SECP256R1())
