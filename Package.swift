@@ -65,6 +65,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .systemLibrary(
+            name: "CPKCS11",
+            path: "Sources/CPKCS11",
+            pkgConfig: "p11-kit-1",
+            providers: [.apt(["libp11-kit-dev"])]
+        ),
+        .target(
+            name: "PKCS11Connector",
+            dependencies: [
+                "ConnectorAPI",
+                "SignerIssuance",
+                "CPKCS11",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/Connectors/PKCS11",
+            swiftSettings: swiftSettings
+        ),
+        .systemLibrary(
             name: "CSQLite",
             path: "Sources/CSQLite",
             pkgConfig: "sqlite3",
@@ -101,6 +122,7 @@ let package = Package(
                 "Host",
                 "ConnectorAPI",
                 "LocalCAConnector",
+                "PKCS11Connector",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -112,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "UnitTests",
             dependencies: [
-                "ConnectorAPI", "SignerIssuance", "LocalCAConnector", "Host",
+                "ConnectorAPI", "SignerIssuance", "LocalCAConnector", "PKCS11Connector", "Host",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),

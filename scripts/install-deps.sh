@@ -9,6 +9,9 @@ packages=(
     openssl        # tests verify every issued chain with the openssl CLI
     curl           # tests and the README walkthrough talk HTTPS with curl
     ca-certificates
+    libp11-kit-dev # PKCS#11 header for the pkcs11 connector
+    softhsm2       # a PKCS#11 token for the pkcs11 connector tests
+    opensc         # pkcs11-tool: generates and inspects token keys in tests
 )
 
 missing=()

@@ -40,6 +40,24 @@ public struct ConnectorOptions: Sendable {
         optionalString(key).map(resolve)
     }
 
+    /// An optional duration (`30s`, `15m`, `1h`, `7d`) in seconds; an unparsable value is an error.
+    public func duration(_ key: String) throws -> Int64? {
+        guard let text = optionalString(key) else { return nil }
+        guard let seconds = ConfigDuration.seconds(text) else {
+            throw ConnectorError.invalidConfiguration("issuer \(issuerID): \(key) '\(text)' is not a duration such as 30s, 15m, 1h or 7d")
+        }
+        return seconds
+    }
+
+    /// An optional positive integer.
+    public func positiveInteger(_ key: String) throws -> Int? {
+        guard let text = optionalString(key) else { return nil }
+        guard let value = Int(text), value > 0 else {
+            throw ConnectorError.invalidConfiguration("issuer \(issuerID): \(key) '\(text)' is not a positive integer")
+        }
+        return value
+    }
+
     /// Throws when any key is not in `known`, naming the first unknown one.
     public func validateNoUnknownKeys(_ known: Set<String>) throws {
         if let unknown = values.keys.sorted().first(where: { !known.contains($0) }) {

@@ -4,6 +4,7 @@ import Foundation
 import Host
 import LocalCAConnector
 import Logging
+import PKCS11Connector
 
 /// The `certctl` command line.
 @main
@@ -20,6 +21,7 @@ enum BuiltInConnectors {
     static var registry: ConnectorRegistry {
         var registry = ConnectorRegistry()
         registry.register(LocalCAConnector.self)
+        registry.register(PKCS11CAConnector.self)
         return registry
     }
 }

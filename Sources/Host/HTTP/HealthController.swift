@@ -1,3 +1,4 @@
+import ConnectorAPI
 import Hummingbird
 import Logging
 
@@ -16,6 +17,13 @@ struct HealthController {
                 throw HostError(.unavailable, "database unreachable")
             }
             guard !issuers.issuers.isEmpty else { throw HostError(.unavailable, "no issuers loaded") }
+            var problems: [String] = []
+            for issuer in issuers.all {
+                if let health = issuer.connector as? any HealthReportingConnector, let problem = await health.healthProblem() {
+                    problems.append(problem.hasPrefix("issuer \(issuer.id)") ? problem : "issuer \(issuer.id): \(problem)")
+                }
+            }
+            guard problems.isEmpty else { throw HostError(.unavailable, problems.joined(separator: "; ")) }
             return try Response.json(["status": "ready"])
         }
     }

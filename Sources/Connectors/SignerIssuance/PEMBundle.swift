@@ -4,8 +4,9 @@ import SwiftASN1
 import X509
 
 /// A file of one or more PEM certificates.
-enum PEMBundle {
-    static func read(_ url: URL, issuerID: String) throws -> [Certificate] {
+/// Shared by file- and token-backed connectors for `cert_file`.
+public enum PEMBundle {
+    public static func read(_ url: URL, issuerID: String) throws -> [Certificate] {
         guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
             throw ConnectorError.invalidConfiguration("issuer \(issuerID): cert_file \(url.path) cannot be read")
         }
@@ -18,7 +19,7 @@ enum PEMBundle {
         }
     }
 
-    static func write(_ certificates: [Certificate], to url: URL) throws {
+    public static func write(_ certificates: [Certificate], to url: URL) throws {
         let text = try certificates.map { try $0.serializeAsPEM().pemString + "\n" }.joined()
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(text.utf8).write(to: url, options: .withoutOverwriting)

@@ -1,0 +1,108 @@
+import CPKCS11
+import ConnectorAPI
+import Foundation
+import SignerIssuance
+import X509
+
+/// `type: pkcs11` — the CA key lives in a PKCS#11 token and never leaves it. Certificates, CRLs and
+/// OCSP responder certificates are all signed in the token through the shared signer-backed
+/// issuing path.
+public struct PKCS11CAConnector: CASigningConnector, HealthReportingConnector {
+    public let id: String
+    public var type: String { Self.type }
+    public var capabilities: ConnectorCapabilities { .signerBacked }
+    let issuer: SignerBackedIssuer
+    let token: PKCS11Token
+
+    public var caCertificate: Certificate { issuer.caCertificate }
+    public var signer: any CASigner { issuer.signer }
+
+    public func caChain() async throws -> [Certificate] { issuer.chain }
+    public func issue(_ request: IssueRequest) async throws -> IssueResponse { try await issuer.issue(request) }
+    /// Revocation state lives in the host; the token has nothing to do.
+    public func revoke(_ request: RevokeRequest) async throws {}
+
+    public func healthProblem() async -> String? {
+        do {
+            try await token.check()
+            return nil
+        } catch let error as ConnectorError {
+            return error.message
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// Loads the module, opens a session and logs in (a wrong PIN fails here, once, naming the issuer).
+    static func token(_ configuration: IssuerConfiguration, _ options: PKCS11Options) async throws -> PKCS11Token {
+        let module = try PKCS11Module.load(options.module)
+        let token = PKCS11Token(
+            module: module, uri: options.uri, pin: try options.pin(issuerID: configuration.id), issuerID: configuration.id,
+            maxSessions: options.maxSessions, timeout: options.timeout
+        )
+        do {
+            try await token.connect()
+        } catch let error as ConnectorError {
+            throw ConnectorError.invalidConfiguration(
+                error.message.hasPrefix("issuer") ? error.message : "issuer \(configuration.id): \(error.message)")
+        }
+        return token
+    }
+}
+
+extension PKCS11CAConnector: ConnectorFactory {
+    public static let type = "pkcs11"
+
+    public static func make(_ configuration: IssuerConfiguration) async throws -> any IssuerConnector {
+        let options = try PKCS11Options(configuration.options)
+        guard FileManager.default.fileExists(atPath: options.certFile.path) else {
+            throw ConnectorError.invalidConfiguration(
+                "issuer \(configuration.id): cert_file \(options.certFile.path) does not exist; run `certctl ca init --issuer \(configuration.id)`"
+            )
+        }
+        let certificates = try PEMBundle.read(options.certFile, issuerID: configuration.id)
+        let token = try await token(configuration, options)
+        let signer = try PKCS11Signer(token: token, publicKey: certificates[0].publicKey)
+        do {
+            // The token must hold the private key for this certificate: prove it with one signature.
+            let probe = Array("certctl key check".utf8)
+            let signature = try await signer.sign(probe)
+            guard signer.publicKey.isValidSignature(signature, for: probe, signatureAlgorithm: signer.signatureAlgorithm) else {
+                throw ConnectorError.invalidConfiguration("issuer \(configuration.id): the token key does not match cert_file")
+            }
+            let issuer = try SignerBackedIssuer(caCertificate: certificates[0], parents: Array(certificates.dropFirst()), signer: signer)
+            return PKCS11CAConnector(id: configuration.id, issuer: issuer, token: token)
+        } catch let error as ConnectorError {
+            throw ConnectorError.invalidConfiguration(
+                error.message.hasPrefix("issuer") ? error.message : "issuer \(configuration.id): \(error.message)")
+        }
+    }
+}
+
+extension PKCS11CAConnector: CAInitializableConnector {
+    public static func isInitialized(_ configuration: IssuerConfiguration) -> Bool {
+        guard let options = try? PKCS11Options(configuration.options) else { return false }
+        return FileManager.default.fileExists(atPath: options.certFile.path)
+    }
+
+    /// Builds the CA certificate for the token's existing key pair (read from its public-key object).
+    public static func initializeCA(
+        _ configuration: IssuerConfiguration, subject: DistinguishedName, validityDays: Int, parent: (any CASigningConnector)?
+    ) async throws -> Certificate {
+        let options = try PKCS11Options(configuration.options)
+        if FileManager.default.fileExists(atPath: options.certFile.path) {
+            throw ConnectorError.rejected("issuer \(configuration.id): \(options.certFile.path) already exists; refusing to overwrite it")
+        }
+        let token = try await token(configuration, options)
+        let uri = options.uri
+        let publicKey = try await token.withSession("read public key") { f, session in try PKCS11Objects.publicKey(f, session, uri) }
+        let signer = try PKCS11Signer(token: token, publicKey: publicKey)
+        let certificate = try await CACertificateBuilder.make(
+            subject: subject, signer: signer, validityDays: validityDays, parent: parent.map { ($0.caCertificate, $0.signer) }
+        )
+        var bundle = [certificate]
+        if let parent { bundle += try await parent.caChain() }
+        try PEMBundle.write(bundle, to: options.certFile)
+        return certificate
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+
+/// The `pkcs11` connector against a real SoftHSM2 token, checked with openssl and pkcs11-tool.
+@Suite(.serialized) struct PKCS11Tests {
+    /// `ca init` with the token's key (root or subordinate of iss-local), serve, issue, verify, CRL, OCSP.
+    @Test(arguments: [("EC:prime256v1", false), ("rsa:2048", true)])
+    func issueAndPublishWithATokenKey(keyType: String, subordinate: Bool) async throws {
+        let certctl = try Certctl()
+        let hsm = try await SoftHSM(in: certctl.directory, keyType: keyType)
+        let config = try hsm.writeConfig(in: certctl.directory)
+        let env = hsm.environment.merging(["CERTCTL_DATA_DIR": ""]) { $1 }
+        let dir = certctl.directory
+        #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"], environment: env).status == 0)
+        let initArgs = ["ca", "init", "--config", config.path, "--issuer", "iss-hsm"] + (subordinate ? ["--parent", "iss-local"] : [])
+        let created = try await certctl.run(initArgs, environment: env)
+        #expect(created.status == 0, "\(created.stderr)")
+        let hsmCert = dir.appendingPathComponent("ca/iss-hsm.crt")
+        let root = subordinate ? dir.appendingPathComponent("ca/iss-local.crt") : hsmCert
+
+        // The private key is sensitive and never extractable.
+        let objects = try await hsm.run(
+            [
+                "pkcs11-tool", "--module", SoftHSM.module, "--token-label", hsm.label, "--login", "--pin", SoftHSM.pin, "--list-objects",
+                "--type", "privkey",
+            ]
+        )
+        #expect(objects.contains("sensitive") && objects.contains("never extractable"), "\(objects)")
+
+        try await ServerProcess.with(certctl, arguments: ["--config", config.path], environment: env) { server in
+            let tls = dir.appendingPathComponent("data/tls/server.crt")
+            let key = try String(contentsOf: dir.appendingPathComponent("data/admin-api-key"), encoding: .utf8).trimmingCharacters(
+                in: .whitespacesAndNewlines)
+            let csr = try await OpenSSL.makeCSR(in: dir, name: "leaf")
+            let issued = try await server.request(
+                "POST", "/api/v1/certificates", key: key, json: ["issuer_id": "iss-hsm", "csr_pem": csr], caFile: tls)
+            #expect(issued.status == 201, "\(issued.text)")
+            let object = try issued.json()
+            let leaf = dir.appendingPathComponent("leaf.crt")
+            try (object["certificate_pem"] as? String ?? "").write(to: leaf, atomically: true, encoding: .utf8)
+            let chain = dir.appendingPathComponent("chain.pem")
+            try (object["chain_pem"] as? String ?? "").write(to: chain, atomically: true, encoding: .utf8)
+            let verified = try await Command.run(["openssl", "verify", "-CAfile", root.path, "-untrusted", chain.path, leaf.path])
+            #expect(verified.status == 0, "\(verified.stderr)")
+
+            // CRL and OCSP for the HSM issuer, signed in the token, verified by openssl.
+            let crl = try await server.request("GET", "/.well-known/pki/crl/iss-hsm", caFile: tls)
+            let crlFile = dir.appendingPathComponent("hsm.crl")
+            try crl.body.write(to: crlFile)
+            let crlCheck = try await Command.run(["openssl", "crl", "-inform", "DER", "-in", crlFile.path, "-CAfile", chain.path, "-noout"])
+            #expect((crlCheck.stdout + crlCheck.stderr).contains("verify OK"), "\(crlCheck.stderr)")
+            let ocsp = try await Command.run([
+                "openssl", "ocsp", "-issuer", hsmCert.path, "-cert", leaf.path, "-url", "\(server.pkiBaseURL)/.well-known/pki/ocsp/iss-hsm",
+                "-CAfile", root.path, "-verify_other", chain.path,
+            ])
+            #expect(ocsp.stderr.contains("Response verify OK") && ocsp.stdout.contains("leaf.crt: good"), "\(ocsp.stdout)\(ocsp.stderr)")
+        }
+    }
+
+    /// A token that disappears: clean 503s naming the issuer, /readyz says why, other issuers keep
+    /// working, and service resumes by itself when the token is back.
+    @Test func tokenLossAndRecovery() async throws {
+        let certctl = try Certctl()
+        let hsm = try await SoftHSM(in: certctl.directory)
+        let config = try hsm.writeConfig(in: certctl.directory)
+        let env = hsm.environment.merging(["CERTCTL_DATA_DIR": ""]) { $1 }
+        let dir = certctl.directory
+        _ = try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"], environment: env)
+        _ = try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-hsm"], environment: env)
+        try await ServerProcess.with(certctl, arguments: ["--config", config.path], environment: env) { server in
+            let tls = dir.appendingPathComponent("data/tls/server.crt")
+            let key = try String(contentsOf: dir.appendingPathComponent("data/admin-api-key"), encoding: .utf8).trimmingCharacters(
+                in: .whitespacesAndNewlines)
+            let csr = try await OpenSSL.makeCSR(in: dir, name: "leaf")
+            func issue(_ issuer: String) async throws -> HTTPResult {
+                try await server.request(
+                    "POST", "/api/v1/certificates", key: key, json: ["issuer_id": issuer, "csr_pem": csr], caFile: tls)
+            }
+            #expect(try await issue("iss-hsm").status == 201)
+
+            let away = hsm.directory.appendingPathComponent("tokens.away")
+            try FileManager.default.moveItem(at: hsm.tokens, to: away)
+            try FileManager.default.createDirectory(at: hsm.tokens, withIntermediateDirectories: true)
+            let started = ContinuousClock.now
+            let failed = try await issue("iss-hsm")
+            #expect(ContinuousClock.now - started < .seconds(5), "a lost token must fail fast")
+            #expect(failed.status == 503)
+            #expect(failed.contentType == "application/problem+json")
+            #expect((try failed.json()["detail"] as? String)?.contains("issuer iss-hsm") == true)
+            #expect(try await issue("iss-local").status == 201)
+            let ready = try await server.request("GET", "/readyz", caFile: tls)
+            #expect(ready.status == 503)
+            #expect(ready.text.contains("iss-hsm"))
+
+            try FileManager.default.removeItem(at: hsm.tokens)
+            try FileManager.default.moveItem(at: away, to: hsm.tokens)
+            var recovered = false
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !recovered && ContinuousClock.now < deadline {
+                recovered = try await issue("iss-hsm").status == 201
+                if !recovered { try await Task.sleep(for: .milliseconds(500)) }
+            }
+            #expect(recovered, "the HSM issuer did not recover after the token came back")
+            #expect(try await server.request("GET", "/readyz", caFile: tls).status == 200)
+        }
+    }
+
+    /// A wrong PIN stops `serve` with a message naming the issuer, tried once (the token is not locked).
+    @Test func wrongPINIsAStartupErrorWithoutLockingTheToken() async throws {
+        let certctl = try Certctl()
+        let hsm = try await SoftHSM(in: certctl.directory)
+        let config = try hsm.writeConfig(in: certctl.directory)
+        let env = hsm.environment.merging(["CERTCTL_DATA_DIR": ""]) { $1 }
+        _ = try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"], environment: env)
+        #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-hsm"], environment: env).status == 0)
+        _ = try hsm.writeConfig(in: certctl.directory, pin: "9999")
+        let result = try await certctl.run(
+            ["serve", "--config", config.path], environment: env.merging(["CERTCTL_LISTEN": "127.0.0.1:\(Certctl.freePort())"]) { $1 }
+        )
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("issuer iss-hsm"), "\(result.stderr)")
+        #expect(result.stderr.contains("CKR_PIN_INCORRECT"))
+        #expect(!result.stderr.contains("9999"))
+        // The right PIN still logs in: certctl did not burn the retry counter.
+        try await hsm.run([
+            "pkcs11-tool", "--module", SoftHSM.module, "--token-label", hsm.label, "--login", "--pin", SoftHSM.pin, "--list-objects",
+        ])
+    }
+}
