@@ -149,7 +149,7 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            exclude: ["Python"],
+            exclude: ["Python", "Fixtures"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -126,4 +126,42 @@ import Testing
             "pkcs11-tool", "--module", SoftHSM.module, "--token-label", hsm.label, "--login", "--pin", SoftHSM.pin, "--list-objects",
         ])
     }
+
+    /// A module whose C_Sign never returns: the call is abandoned after `timeout`, and `serve` stops
+    /// with a clear error naming the issuer instead of hanging.
+    @Test func aHungModuleIsTimedOut() async throws {
+        let certctl = try Certctl()
+        let dir = certctl.directory
+        let module = dir.appendingPathComponent("hung_pkcs11.so")
+        let source = Python.packageRoot.appendingPathComponent("Tests/IntegrationTests/Fixtures/hung_pkcs11.c")
+        let flags = try await Command.check(["pkg-config", "--cflags", "p11-kit-1"]).split(separator: " ").map {
+            $0.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        try await Command.check(["cc", "-shared", "-fPIC"] + flags.filter { !$0.isEmpty } + ["-o", module.path, source.path])
+        _ = FileManager.default.createFile(
+            atPath: dir.appendingPathComponent("pin").path, contents: Data("0000\n".utf8), attributes: [.posixPermissions: 0o600])
+        let config = dir.appendingPathComponent("hung.yaml")
+        try """
+        data_dir: data
+        issuers:
+          - id: iss-local
+            type: local
+            key_file: ca/local.key
+            cert_file: ca/local.crt
+          - id: iss-hung
+            type: pkcs11
+            module: \(module.path)
+            key_uri: "pkcs11:token=hung;object=ca-key"
+            pin_file: pin
+            cert_file: ca/local.crt
+            timeout: 1s
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let env = ["CERTCTL_DATA_DIR": "", "CERTCTL_LISTEN": "127.0.0.1:\(Certctl.freePort())"]
+        #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"], environment: env).status == 0)
+        let started = ContinuousClock.now
+        let result = try await certctl.run(["serve", "--config", config.path], environment: env)
+        #expect(ContinuousClock.now - started < .seconds(15))
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("issuer iss-hung") && result.stderr.contains("timed out"), "\(result.stderr)")
+    }
 }

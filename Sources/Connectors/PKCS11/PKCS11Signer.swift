@@ -28,7 +28,6 @@ struct PKCS11Signer: CASigner {
 
     func sign(_ bytes: [UInt8]) async throws -> [UInt8] {
         let algorithm = signatureAlgorithm
-        let uri = token.uri
         let input: [UInt8]
         let mechanism: CK_MECHANISM_TYPE
         switch algorithm {
@@ -36,10 +35,9 @@ struct PKCS11Signer: CASigner {
         case .ecdsaWithSHA384: (input, mechanism) = (Array(SHA384.hash(data: bytes)), CK_MECHANISM_TYPE(CKM_ECDSA))
         default: (input, mechanism) = (bytes, CK_MECHANISM_TYPE(CKM_SHA256_RSA_PKCS))
         }
+        let token = self.token
         let raw = try await token.withSession("sign") { f, session in
-            guard let key = try PKCS11Objects.find(f, session, uri, objectClass: CK_OBJECT_CLASS(CKO_PRIVATE_KEY)) else {
-                throw SessionLost(description: "the CA private key is not in the token")
-            }
+            let key = try token.privateKey(f, session)
             var mech = CK_MECHANISM(mechanism: mechanism, pParameter: nil, ulParameterLen: 0)
             try PKCS11Objects.rv(f.C_SignInit!(session, &mech, key), "C_SignInit")
             var data = input

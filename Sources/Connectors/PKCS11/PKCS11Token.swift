@@ -28,6 +28,8 @@ final class PKCS11Token: Sendable {
         var loggedIn = false
         var pinRejected = false
         var downUntil: ContinuousClock.Instant?
+        /// The CA private key's handle (valid in every session of this process until a reset).
+        var privateKey: CK_OBJECT_HANDLE?
         var lastError: String?
     }
 
@@ -44,7 +46,8 @@ final class PKCS11Token: Sendable {
         threads.start()
     }
 
-    deinit { try? threads.syncShutdownGracefully() }
+    // Never wait here: a thread may be stuck in a hung module call.
+    deinit { threads.shutdownGracefully { _ in } }
 
     /// Why the token cannot be used right now, or `nil` when it can.
     var problem: String? {
@@ -76,6 +79,16 @@ final class PKCS11Token: Sendable {
         }
         markDown(lastError)
         throw ConnectorError(.unavailable, "issuer \(issuerID): \(operation): token unreachable (\(lastError))")
+    }
+
+    /// The CA private key's handle, looked up once and cached until the next reset.
+    func privateKey(_ f: CK_FUNCTION_LIST, _ session: CK_SESSION_HANDLE) throws -> CK_OBJECT_HANDLE {
+        if let cached = state.withLock({ $0.privateKey }) { return cached }
+        guard let key = try PKCS11Objects.find(f, session, uri, objectClass: CK_OBJECT_CLASS(CKO_PRIVATE_KEY)) else {
+            throw SessionLost(description: "the CA private key is not in the token")
+        }
+        state.withLock { $0.privateKey = key }
+        return key
     }
 
     /// Whether the CA key can be reached now (for `/readyz`).
@@ -160,6 +173,7 @@ final class PKCS11Token: Sendable {
                 state.idle = []
                 state.slot = nil
                 state.loggedIn = false
+                state.privateKey = nil
             }
             return (state.idle, state.slot)
         }
