@@ -34,7 +34,7 @@ import Testing
             let events = audit["events"] as? [[String: Any]] ?? []
             let mine = events.filter { $0["target"] as? String == "api_key:\(keyID)" }.compactMap { $0["action"] as? String }
             #expect(mine == ["api_key_revoked", "api_key_promoted", "api_key_created"])
-            #expect(events.first?["actor"] as? String == "cli")
+            #expect(events.first { $0["action"] as? String == "api_key_revoked" }?["actor"] as? String == "cli")
         }
     }
 

@@ -59,6 +59,8 @@ import Testing
         let certificates = try await server.request("GET", "/api/v1/certificates?limit=500", key: key).json()
         let audit = try await server.request("GET", "/api/v1/audit?limit=500", key: key).json()
         let rows = (certificates["certificates"] as? [[String: Any]] ?? []).map { "\($0["id"] ?? "") \($0["status"] ?? "")" }
-        return rows + ["audit=\((audit["events"] as? [Any])?.count ?? -1)"]
+        // The background service's responder bootstrap at start-up is not caused by the requests.
+        let events = (audit["events"] as? [[String: Any]] ?? []).filter { $0["action"] as? String != "ocsp_responder_rotated" }
+        return rows + ["audit=\(events.count)"]
     }
 }
