@@ -18,9 +18,7 @@ extension LocalCAConnector: CAInitializableConnector {
         parent: (any CASigningConnector)?
     ) async throws -> Certificate {
         let options = try LocalCAOptions(configuration.options)
-        if FileManager.default.fileExists(atPath: options.certFile.path) {
-            throw ConnectorError.rejected("issuer \(configuration.id): \(options.certFile.path) already exists; refusing to overwrite it")
-        }
+        try PEMBundle.refuseOverwrite(options.certFile, issuerID: configuration.id)
         let signer: SoftwareSigner
         if FileManager.default.fileExists(atPath: options.keyFile.path) {
             signer = try KeyFile.load(options.keyFile, issuerID: configuration.id)

@@ -39,13 +39,8 @@ extension LocalCAConnector: ConnectorFactory {
 
     public static func make(_ configuration: IssuerConfiguration) async throws -> any IssuerConnector {
         let options = try LocalCAOptions(configuration.options)
-        guard FileManager.default.fileExists(atPath: options.certFile.path) else {
-            throw ConnectorError.invalidConfiguration(
-                "issuer \(configuration.id): cert_file \(options.certFile.path) does not exist; run `certctl ca init --issuer \(configuration.id)`"
-            )
-        }
         let signer = try KeyFile.load(options.keyFile, issuerID: configuration.id)
-        let certificates = try PEMBundle.read(options.certFile, issuerID: configuration.id)
+        let certificates = try PEMBundle.readCA(options.certFile, issuerID: configuration.id)
         do {
             let issuer = try SignerBackedIssuer(caCertificate: certificates[0], parents: Array(certificates.dropFirst()), signer: signer)
             return LocalCAConnector(id: configuration.id, issuer: issuer)

@@ -55,12 +55,7 @@ extension PKCS11CAConnector: ConnectorFactory {
 
     public static func make(_ configuration: IssuerConfiguration) async throws -> any IssuerConnector {
         let options = try PKCS11Options(configuration.options)
-        guard FileManager.default.fileExists(atPath: options.certFile.path) else {
-            throw ConnectorError.invalidConfiguration(
-                "issuer \(configuration.id): cert_file \(options.certFile.path) does not exist; run `certctl ca init --issuer \(configuration.id)`"
-            )
-        }
-        let certificates = try PEMBundle.read(options.certFile, issuerID: configuration.id)
+        let certificates = try PEMBundle.readCA(options.certFile, issuerID: configuration.id)
         let token = try await token(configuration, options)
         let signer = try PKCS11Signer(token: token, publicKey: certificates[0].publicKey)
         do {
@@ -90,9 +85,7 @@ extension PKCS11CAConnector: CAInitializableConnector {
         _ configuration: IssuerConfiguration, subject: DistinguishedName, validityDays: Int, parent: (any CASigningConnector)?
     ) async throws -> Certificate {
         let options = try PKCS11Options(configuration.options)
-        if FileManager.default.fileExists(atPath: options.certFile.path) {
-            throw ConnectorError.rejected("issuer \(configuration.id): \(options.certFile.path) already exists; refusing to overwrite it")
-        }
+        try PEMBundle.refuseOverwrite(options.certFile, issuerID: configuration.id)
         let token = try await token(configuration, options)
         let uri = options.uri
         let publicKey = try await token.withSession("read public key") { f, session in try PKCS11Objects.publicKey(f, session, uri) }

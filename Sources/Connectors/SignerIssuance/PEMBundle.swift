@@ -3,9 +3,26 @@ import Foundation
 import SwiftASN1
 import X509
 
-/// A file of one or more PEM certificates.
-/// Shared by file- and token-backed connectors for `cert_file`.
+/// A file of one or more PEM certificates: the `cert_file` of signer-backed connectors (the CA
+/// certificate, followed by its parents for a subordinate).
 public enum PEMBundle {
+    /// The CA certificate bundle a connector starts with; a missing file names the command that makes it.
+    public static func readCA(_ url: URL, issuerID: String) throws -> [Certificate] {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw ConnectorError.invalidConfiguration(
+                "issuer \(issuerID): cert_file \(url.path) does not exist; run `certctl ca init --issuer \(issuerID)`"
+            )
+        }
+        return try read(url, issuerID: issuerID)
+    }
+
+    /// `ca init` never overwrites a CA certificate.
+    public static func refuseOverwrite(_ url: URL, issuerID: String) throws {
+        if FileManager.default.fileExists(atPath: url.path) {
+            throw ConnectorError.rejected("issuer \(issuerID): \(url.path) already exists; refusing to overwrite it")
+        }
+    }
+
     public static func read(_ url: URL, issuerID: String) throws -> [Certificate] {
         guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
             throw ConnectorError.invalidConfiguration("issuer \(issuerID): cert_file \(url.path) cannot be read")
