@@ -39,8 +39,8 @@ extension LocalCAConnector: ConnectorFactory {
 
     public static func make(_ configuration: IssuerConfiguration) async throws -> any IssuerConnector {
         let options = try LocalCAOptions(configuration.options)
-        let signer = try KeyFile.load(options.keyFile, issuerID: configuration.id)
         let certificates = try PEMBundle.readCA(options.certFile, issuerID: configuration.id)
+        let signer = try KeyFile.load(options.keyFile, issuerID: configuration.id)
         do {
             let issuer = try SignerBackedIssuer(caCertificate: certificates[0], parents: Array(certificates.dropFirst()), signer: signer)
             return LocalCAConnector(id: configuration.id, issuer: issuer)
