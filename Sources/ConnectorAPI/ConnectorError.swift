@@ -57,6 +57,16 @@ public struct ConnectorError: Error, Sendable, Hashable, CustomStringConvertible
 
     public var description: String { "ConnectorError.\(code): \(message)" }
 
+    /// `message` prefixed with `issuer <id>: `, unless it already names that issuer.
+    public static func naming(issuer id: String, _ message: String) -> String {
+        message.hasPrefix("issuer \(id)") ? message : "issuer \(id): \(message)"
+    }
+
+    /// This error as a start-up configuration error whose message names the issuer.
+    public func configurationError(issuer id: String) -> ConnectorError {
+        ConnectorError(.invalidConfiguration, Self.naming(issuer: id, message), file: file, line: line)
+    }
+
     public static func invalidConfiguration(_ message: String, file: String = #fileID, line: UInt = #line) -> Self {
         Self(.invalidConfiguration, message, file: file, line: line)
     }

@@ -4,7 +4,7 @@ public struct HostError: Error, Sendable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         enum Backing: String, Hashable {
             case badRequest, unauthorized, forbidden, notFound, conflict, payloadTooLarge, unprocessable
-            case tooManyRequests, badGateway, unavailable, gatewayTimeout, internalFailure, configuration
+            case badGateway, unavailable, gatewayTimeout, internalFailure, configuration
         }
         let backing: Backing
 
@@ -22,8 +22,6 @@ public struct HostError: Error, Sendable, CustomStringConvertible {
         public static let payloadTooLarge = Code(backing: .payloadTooLarge)
         /// Well-formed but unacceptable (unknown issuer, unsupported key, validity too long).
         public static let unprocessable = Code(backing: .unprocessable)
-        /// A rate limit refused the request.
-        public static let tooManyRequests = Code(backing: .tooManyRequests)
         /// The CA backend answered with an error.
         public static let badGateway = Code(backing: .badGateway)
         /// The CA backend or the database is unavailable.

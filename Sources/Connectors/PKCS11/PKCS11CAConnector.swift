@@ -43,8 +43,7 @@ public struct PKCS11CAConnector: CASigningConnector, HealthReportingConnector {
         do {
             try await token.connect()
         } catch let error as ConnectorError {
-            throw ConnectorError.invalidConfiguration(
-                error.message.hasPrefix("issuer") ? error.message : "issuer \(configuration.id): \(error.message)")
+            throw error.configurationError(issuer: configuration.id)
         }
         return token
     }
@@ -68,8 +67,7 @@ extension PKCS11CAConnector: ConnectorFactory {
             let issuer = try SignerBackedIssuer(caCertificate: certificates[0], parents: Array(certificates.dropFirst()), signer: signer)
             return PKCS11CAConnector(id: configuration.id, issuer: issuer, token: token)
         } catch let error as ConnectorError {
-            throw ConnectorError.invalidConfiguration(
-                error.message.hasPrefix("issuer") ? error.message : "issuer \(configuration.id): \(error.message)")
+            throw error.configurationError(issuer: configuration.id)
         }
     }
 }

@@ -18,8 +18,7 @@ struct PKCS11Options {
         do {
             uri = try PKCS11URI(try options.string("key_uri"))
         } catch let error as ConnectorError {
-            throw ConnectorError.invalidConfiguration(
-                error.message.hasPrefix("issuer") ? error.message : "issuer \(issuer): \(error.message)")
+            throw error.configurationError(issuer: issuer)
         }
         guard let module = options.optionalString("module") ?? uri.modulePath else {
             throw ConnectorError.invalidConfiguration(

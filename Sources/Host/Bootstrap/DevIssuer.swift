@@ -1,6 +1,5 @@
 import ConnectorAPI
 import Foundation
-import X509
 
 /// The `iss-local` issuer bootstrapped when the configuration names no issuers: a `local`
 /// connector with a self-signed EC P-256 root under `<data_dir>/ca/`.
@@ -25,14 +24,5 @@ enum DevIssuer {
                 issuerID: id
             )
         )
-    }
-
-    static var subject: DistinguishedName {
-        get throws {
-            try DistinguishedName {
-                OrganizationName("certctl")
-                CommonName("certctl development root (\(id))")
-            }
-        }
     }
 }

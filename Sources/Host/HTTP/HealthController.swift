@@ -20,7 +20,7 @@ struct HealthController {
             var problems: [String] = []
             for issuer in issuers.all {
                 if let health = issuer.connector as? any HealthReportingConnector, let problem = await health.healthProblem() {
-                    problems.append(problem.hasPrefix("issuer \(issuer.id)") ? problem : "issuer \(issuer.id): \(problem)")
+                    problems.append(ConnectorError.naming(issuer: issuer.id, problem))
                 }
             }
             guard problems.isEmpty else { throw HostError(.unavailable, problems.joined(separator: "; ")) }

@@ -39,7 +39,6 @@ extension HostError {
         case .conflict: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .unprocessable: .unprocessableContent
-        case .tooManyRequests: .tooManyRequests
         case .badGateway: .badGateway
         case .unavailable: .serviceUnavailable
         case .gatewayTimeout: .gatewayTimeout

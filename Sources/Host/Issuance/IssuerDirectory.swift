@@ -29,8 +29,7 @@ public struct IssuerDirectory: Sendable {
                 }
                 loaded.append(LoadedIssuer(settings: issuer, connector: connector, chain: chain))
             } catch let error as ConnectorError {
-                let message = error.message.hasPrefix("issuer \(issuer.id)") ? error.message : "issuer \(issuer.id): \(error.message)"
-                throw HostError.configuration(message)
+                throw HostError.configuration(ConnectorError.naming(issuer: issuer.id, error.message))
             }
         }
         return IssuerDirectory(loaded)
