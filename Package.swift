@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -85,6 +86,22 @@ let package = Package(
             path: "Sources/Connectors/PKCS11",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "ACMEConnector",
+            dependencies: [
+                "ConnectorAPI",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Sources/Connectors/ACME",
+            swiftSettings: swiftSettings
+        ),
         .systemLibrary(
             name: "CSQLite",
             path: "Sources/CSQLite",
@@ -123,6 +140,7 @@ let package = Package(
                 "ConnectorAPI",
                 "LocalCAConnector",
                 "PKCS11Connector",
+                "ACMEConnector",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -134,7 +152,7 @@ let package = Package(
         .testTarget(
             name: "UnitTests",
             dependencies: [
-                "ConnectorAPI", "SignerIssuance", "LocalCAConnector", "PKCS11Connector", "Host",
+                "ConnectorAPI", "SignerIssuance", "LocalCAConnector", "PKCS11Connector", "ACMEConnector", "Host",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),

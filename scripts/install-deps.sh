@@ -12,6 +12,7 @@ packages=(
     libp11-kit-dev # PKCS#11 header for the pkcs11 connector
     softhsm2       # a PKCS#11 token for the pkcs11 connector tests
     opensc         # pkcs11-tool: generates and inspects token keys in tests
+    pebble         # the ACME test CA the acme connector tests start on loopback
 )
 
 missing=()

@@ -58,6 +58,16 @@ public struct ConnectorOptions: Sendable {
         return value
     }
 
+    /// An optional boolean (`true`/`false`, also YAML's `yes`/`no`); anything else is an error.
+    public func bool(_ key: String) throws -> Bool? {
+        guard let text = optionalString(key) else { return nil }
+        switch text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw ConnectorError.invalidConfiguration("issuer \(issuerID): \(key) '\(text)' is not true or false")
+        }
+    }
+
     /// Throws when any key is not in `known`, naming the first unknown one.
     public func validateNoUnknownKeys(_ known: Set<String>) throws {
         if let unknown = values.keys.sorted().first(where: { !known.contains($0) }) {

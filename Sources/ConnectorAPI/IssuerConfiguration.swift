@@ -13,11 +13,15 @@ public struct IssuerConfiguration: Sendable {
     public var options: ConnectorOptions
     /// The host's data directory (absolute), for connectors that keep state there.
     public var dataDirectory: URL
+    /// Facilities the host provides to connectors (e.g. `http-01` challenge publication).
+    public var services: ConnectorServices
 
-    public init(id: String, type: String, options: ConnectorOptions, dataDirectory: URL) {
+    public init(id: String, type: String, options: ConnectorOptions, dataDirectory: URL, services: ConnectorServices = ConnectorServices())
+    {
         self.id = id
         self.type = type
         self.options = options
         self.dataDirectory = dataDirectory
+        self.services = services
     }
 }

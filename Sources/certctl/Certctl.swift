@@ -1,3 +1,4 @@
+import ACMEConnector
 import ArgumentParser
 import ConnectorAPI
 import Foundation
@@ -22,6 +23,7 @@ enum BuiltInConnectors {
         var registry = ConnectorRegistry()
         registry.register(LocalCAConnector.self)
         registry.register(PKCS11CAConnector.self)
+        registry.register(ACMEConnector.self)
         return registry
     }
 }

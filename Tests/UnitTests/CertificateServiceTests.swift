@@ -79,7 +79,7 @@ import X509
         let configuration = try HostConfiguration.load(configPath: nil, environment: ["CERTCTL_DATA_DIR": directory.path])
         let first = try await HostRuntime.loadIssuers(configuration, registry: registry, storage: storage, logger: Logger(label: "test"))
         let second = try await HostRuntime.loadIssuers(configuration, registry: registry, storage: storage, logger: Logger(label: "test"))
-        #expect(first["iss-local"]?.caCertificate == second["iss-local"]?.caCertificate)
+        #expect(first["iss-local"]?.signing?.caCertificate == second["iss-local"]?.signing?.caCertificate)
         let keyFile = directory.appendingPathComponent("ca/iss-local.key").path
         let mode = try FileManager.default.attributesOfItem(atPath: keyFile)[.posixPermissions] as? Int
         #expect(mode == 0o600)

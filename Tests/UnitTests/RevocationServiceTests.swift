@@ -64,7 +64,7 @@ struct FlakySigningConnector: CASigningConnector {
             id: connector.id, type: "test", maxValiditySeconds: 86_400, defaultValiditySeconds: 86_400,
             options: ConnectorOptions(values: [:], baseDirectory: directory, issuerID: connector.id)
         )
-        issuers = IssuerDirectory([LoadedIssuer(settings: issuerSettings, connector: connector, chain: [connector.caCertificate])])
+        issuers = IssuerDirectory([LoadedIssuer(settings: issuerSettings, connector: connector)])
         settings = RevocationSettings(ocspResponderKeyDirectory: directory.appendingPathComponent("ocsp-keys"))
     }
 
@@ -125,7 +125,7 @@ struct FlakySigningConnector: CASigningConnector {
             id: "iss-remote", type: "remote", maxValiditySeconds: 86_400, defaultValiditySeconds: 86_400,
             options: ConnectorOptions(values: [:], baseDirectory: directory, issuerID: "iss-remote")
         )
-        let remote = IssuerDirectory([LoadedIssuer(settings: settings, connector: RemoteConnector(chain: [root]), chain: [root])])
+        let remote = IssuerDirectory([LoadedIssuer(settings: settings, connector: RemoteConnector(chain: [root]))])
         let crl = CRLService(storage: storage, issuers: remote, settings: self.settings, metrics: metrics, logger: Logger(label: "test"))
         let error = await #expect(throws: HostError.self) { try await crl.current(issuerID: "iss-remote") }
         #expect(error?.code == .notFound)

@@ -80,7 +80,7 @@ public struct IssuerSettings: Sendable {
     public static let defaultValiditySeconds: Int64 = 90 * 86_400
 
     /// The connector's view of this issuer.
-    public func connectorConfiguration(dataDirectory: URL) -> IssuerConfiguration {
-        IssuerConfiguration(id: id, type: type, options: options, dataDirectory: dataDirectory)
+    public func connectorConfiguration(dataDirectory: URL, services: ConnectorServices = ConnectorServices()) -> IssuerConfiguration {
+        IssuerConfiguration(id: id, type: type, options: options, dataDirectory: dataDirectory, services: services)
     }
 }

@@ -17,7 +17,7 @@ struct IssuerController {
         var id: String
         var type: String
         var capabilities: Capabilities
-        var caCertificatePEM: String
+        var caCertificatePEM: String?
         var maxValidityDays: Int64
         var defaultValidityDays: Int64
 
@@ -27,25 +27,40 @@ struct IssuerController {
             case maxValidityDays = "max_validity_days"
             case defaultValidityDays = "default_validity_days"
         }
+
+        /// `ca_certificate_pem` is always present: `null` while a remote CA's certificate is unknown.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(type, forKey: .type)
+            try container.encode(capabilities, forKey: .capabilities)
+            try container.encode(caCertificatePEM, forKey: .caCertificatePEM)
+            try container.encode(maxValidityDays, forKey: .maxValidityDays)
+            try container.encode(defaultValidityDays, forKey: .defaultValidityDays)
+        }
     }
 
     func register(on router: Router<HostRequestContext>) {
         router.get("api/v1/issuers") { request, _ in
             _ = try await auth.principal(request)
-            let list = try issuers.all.map { issuer in
-                IssuerJSON(
-                    id: issuer.id,
-                    type: issuer.connector.type,
-                    // What this host publishes: CRL and OCSP need the connector's CA signer.
-                    capabilities: .init(
-                        crl: issuer.signing != nil && issuer.connector.capabilities.crl,
-                        ocsp: issuer.signing != nil && issuer.connector.capabilities.ocsp,
-                        revoke: issuer.connector.capabilities.revoke
-                    ),
-                    caCertificatePEM: try issuer.caCertificate.serializeAsPEM().pemString + "\n",
-                    maxValidityDays: issuer.settings.maxValiditySeconds / 86_400,
-                    defaultValidityDays: issuer.settings.defaultValiditySeconds / 86_400
-                )
+            var list: [IssuerJSON] = []
+            for issuer in issuers.all {
+                // A remote CA's certificate is learned from its first issuance: null until then.
+                let ca = try? await issuer.currentCACertificate()
+                list.append(
+                    IssuerJSON(
+                        id: issuer.id,
+                        type: issuer.connector.type,
+                        // What this host publishes: CRL and OCSP need the connector's CA signer.
+                        capabilities: .init(
+                            crl: issuer.signing != nil && issuer.connector.capabilities.crl,
+                            ocsp: issuer.signing != nil && issuer.connector.capabilities.ocsp,
+                            revoke: issuer.connector.capabilities.revoke
+                        ),
+                        caCertificatePEM: try ca.map { try $0.serializeAsPEM().pemString + "\n" },
+                        maxValidityDays: issuer.settings.maxValiditySeconds / 86_400,
+                        defaultValidityDays: issuer.settings.defaultValiditySeconds / 86_400
+                    ))
             }
             return try Response.json(["issuers": list])
         }

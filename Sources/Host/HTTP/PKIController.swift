@@ -19,7 +19,7 @@ struct PKIController {
     static let ocspPrefix = "/.well-known/pki/ocsp/"
 
     func register(on router: Router<HostRequestContext>) {
-        router.get(".well-known/pki/ca/:issuer") { _, context in try caCertificate(try context.parameters.require("issuer")) }
+        router.get(".well-known/pki/ca/:issuer") { _, context in try await caCertificate(try context.parameters.require("issuer")) }
         router.get(".well-known/pki/crl/:issuer") { request, context in
             try await crl(request, issuerID: try context.parameters.require("issuer"))
         }
@@ -137,12 +137,14 @@ struct PKIController {
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: current.der)))
     }
 
-    private func caCertificate(_ requested: String) throws -> Response {
+    private func caCertificate(_ requested: String) async throws -> Response {
         var name = requested
         let pem = name.hasSuffix(".pem")
         if pem { name.removeLast(4) }
         guard let issuer = issuers[name] else { throw HostError(.notFound, "unknown issuer '\(name)'") }
-        let certificate = issuer.caCertificate
+        guard let certificate = try? await issuer.currentCACertificate() else {
+            throw HostError(.notFound, "issuer '\(name)' has not issued a certificate yet, so its CA certificate is not known")
+        }
         let bytes: [UInt8]
         let contentType: String
         if pem {

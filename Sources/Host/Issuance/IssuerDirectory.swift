@@ -16,18 +16,21 @@ public struct IssuerDirectory: Sendable {
 
     public var all: [LoadedIssuer] { order.compactMap { issuers[$0] } }
 
-    /// Instantiates every configured issuer through the registry and reads its CA chain.
-    /// Any failure names the issuer and stops start-up.
-    public static func load(_ settings: [IssuerSettings], registry: ConnectorRegistry, dataDirectory: URL) async throws -> IssuerDirectory {
+    /// Instantiates every configured issuer through the registry. Any failure names the issuer and
+    /// stops start-up. A remote CA (no signer) may not know its CA certificate before it first
+    /// issues; a signing connector must.
+    public static func load(
+        _ settings: [IssuerSettings], registry: ConnectorRegistry, dataDirectory: URL, services: ConnectorServices = ConnectorServices()
+    ) async throws -> IssuerDirectory {
         var loaded: [LoadedIssuer] = []
         for issuer in settings {
             do {
-                let connector = try await registry.makeConnector(issuer.connectorConfiguration(dataDirectory: dataDirectory))
-                let chain = try await connector.caChain()
-                guard !chain.isEmpty else {
+                let connector = try await registry.makeConnector(
+                    issuer.connectorConfiguration(dataDirectory: dataDirectory, services: services))
+                if connector is any CASigningConnector, try await connector.caChain().isEmpty {
                     throw HostError.configuration("issuer \(issuer.id): the connector returned no CA certificate")
                 }
-                loaded.append(LoadedIssuer(settings: issuer, connector: connector, chain: chain))
+                loaded.append(LoadedIssuer(settings: issuer, connector: connector))
             } catch let error as ConnectorError {
                 throw HostError.configuration(ConnectorError.naming(issuer: issuer.id, error.message))
             }

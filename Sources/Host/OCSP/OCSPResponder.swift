@@ -46,9 +46,10 @@ final class OCSPResponder: Sendable {
         self.logger = logger
         self.now = now
         var hashes: [String: [CertIDHashAlgorithm: (name: [UInt8], key: [UInt8])]] = [:]
-        for issuer in issuers.all where issuer.signing != nil {
-            let name = try CertificateSubjectDER.of(issuer.caCertificate)
-            let key = Array(issuer.caCertificate.publicKey.subjectPublicKeyInfoBytes)
+        for issuer in issuers.all {
+            guard let ca = issuer.signing?.caCertificate else { continue }
+            let name = try CertificateSubjectDER.of(ca)
+            let key = Array(ca.publicKey.subjectPublicKeyInfoBytes)
             hashes[issuer.id] = [
                 .sha1: (Array(Insecure.SHA1.hash(data: name)), Array(Insecure.SHA1.hash(data: key))),
                 .sha256: (Array(SHA256.hash(data: name)), Array(SHA256.hash(data: key))),

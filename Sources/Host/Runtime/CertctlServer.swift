@@ -25,7 +25,10 @@ public struct CertctlServer: Sendable {
     /// - Parameter printLine: where the bootstrapped admin key is printed (stdout).
     public func run(printLine: @Sendable (String) -> Void = { print($0) }) async throws {
         let storage = try await HostRuntime.openStorage(configuration)
-        let issuers = try await HostRuntime.loadIssuers(configuration, registry: registry, storage: storage, logger: logger)
+        // http-01 answers need the plain-HTTP listener; without it ACME issuers must use dns-01.
+        let challenges = configuration.pkiHTTPListen == nil ? nil : HTTPChallengeResponses()
+        let issuers = try await HostRuntime.loadIssuers(
+            configuration, registry: registry, storage: storage, services: ConnectorServices(httpChallenges: challenges), logger: logger)
         let metrics = HostMetrics()
         let revocation = configuration.revocation
         let crl = CRLService(storage: storage, issuers: issuers, settings: revocation, metrics: metrics, logger: logger)
@@ -81,10 +84,7 @@ public struct CertctlServer: Sendable {
             let pkiRouter = Router(context: HostRequestContext.self)
             pkiRouter.add(middleware: ProblemMiddleware(metrics: metrics))
             pki.register(on: pkiRouter)
-            // ACME HTTP-01 challenges will be answered here once an ACME connector exists.
-            pkiRouter.get(".well-known/acme-challenge/:token") { _, _ -> Response in
-                throw HostError(.notFound, "no pending ACME challenge")
-            }
+            if let challenges { ACMEChallengeController(challenges: challenges).register(on: pkiRouter) }
             services.append(.init(service: application(pkiRouter, server: .http1(), listen: pkiListen)))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -25,7 +25,8 @@ public enum HostRuntime {
 
     /// Loads the configured issuers; with none configured, bootstraps and loads `iss-local`.
     public static func loadIssuers(
-        _ configuration: HostConfiguration, registry: ConnectorRegistry, storage: any HostStorage, logger: Logger
+        _ configuration: HostConfiguration, registry: ConnectorRegistry, storage: any HostStorage,
+        services: ConnectorServices = ConnectorServices(), logger: Logger
     ) async throws -> IssuerDirectory {
         var settings = configuration.issuers
         if settings.isEmpty {
@@ -42,6 +43,6 @@ public enum HostRuntime {
                 logger.notice("bootstrapped issuer", metadata: ["issuer": "\(DevIssuer.id)", "subject": "\(certificate.subject)"])
             }
         }
-        return try await IssuerDirectory.load(settings, registry: registry, dataDirectory: configuration.dataDirectory)
+        return try await IssuerDirectory.load(settings, registry: registry, dataDirectory: configuration.dataDirectory, services: services)
     }
 }

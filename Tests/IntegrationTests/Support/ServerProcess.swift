@@ -19,10 +19,10 @@ final class ServerProcess: @unchecked Sendable {
     var stderr: String { (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "" }
 
     /// Starts the server and waits until `/healthz` answers.
-    init(_ certctl: Certctl, arguments: [String] = [], environment extra: [String: String] = [:]) async throws {
+    init(_ certctl: Certctl, arguments: [String] = [], environment extra: [String: String] = [:], pkiPort: Int? = nil) async throws {
         self.certctl = certctl
         port = Certctl.freePort()
-        pkiPort = Certctl.freePort()
+        self.pkiPort = pkiPort ?? Certctl.freePort()
         let run = UUID().uuidString.prefix(8)
         stdoutFile = certctl.directory.appendingPathComponent("serve-\(run).out")
         stderrFile = certctl.directory.appendingPathComponent("serve-\(run).err")
@@ -32,7 +32,7 @@ final class ServerProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: Certctl.binary)
         process.arguments = ["serve"] + arguments
         process.environment = certctl.environment(
-            ["CERTCTL_LISTEN": "127.0.0.1:\(port)", "CERTCTL_PKI_HTTP_LISTEN": "127.0.0.1:\(pkiPort)"].merging(extra) { $1 }
+            ["CERTCTL_LISTEN": "127.0.0.1:\(port)", "CERTCTL_PKI_HTTP_LISTEN": "127.0.0.1:\(self.pkiPort)"].merging(extra) { $1 }
         )
         process.currentDirectoryURL = certctl.directory
         process.standardOutput = try FileHandle(forWritingTo: stdoutFile)
@@ -64,9 +64,10 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Runs `body` with a started server and always stops it.
     static func with<T>(
-        _ certctl: Certctl, arguments: [String] = [], environment: [String: String] = [:], _ body: (ServerProcess) async throws -> T
+        _ certctl: Certctl, arguments: [String] = [], environment: [String: String] = [:], pkiPort: Int? = nil,
+        _ body: (ServerProcess) async throws -> T
     ) async throws -> T {
-        let server = try await ServerProcess(certctl, arguments: arguments, environment: environment)
+        let server = try await ServerProcess(certctl, arguments: arguments, environment: environment, pkiPort: pkiPort)
         do {
             let result = try await body(server)
             await server.stop()
