@@ -121,16 +121,28 @@ import Testing
         }
     }
 
-    /// dns-01: the operator's hook is run with the record name and the RFC 8555 TXT value, then
-    /// cleaned up.
-    @Test func dns01RunsTheOperatorHook() async throws {
+    /// dns-01, really validated: the operator's hook publishes `_acme-challenge.<name>` TXT in the
+    /// DNS server Pebble resolves with (pebble-challtestsrv), Pebble checks it, the hook cleans up.
+    @Test func dns01IsSolvedThroughTheOperatorHook() async throws {
         let certctl = try Certctl()
         let dir = certctl.directory
-        let pebble = try await Pebble(in: dir)
+        let dnsLog = dir.appendingPathComponent("challtestsrv.log")
+        let dns = try await ChallengeTestServer(logFile: dnsLog)
+        let pebble = try await Pebble(in: dir, alwaysValid: false, dnsServer: dns.dnsAddress)
         defer { Task { await pebble.stop() } }
         let record = dir.appendingPathComponent("hook.log")
         let hook = dir.appendingPathComponent("dns-hook.sh")
-        try "#!/bin/sh\necho \"$1 $2 $3 $CERTCTL_ACME_RECORD_NAME\" >> \(record.path)\n".write(to: hook, atomically: true, encoding: .utf8)
+        let script = """
+            #!/bin/sh
+            set -eu
+            echo "$1 $2 $3 $CERTCTL_ACME_RECORD_NAME" >> \(record.path)
+            case "$1" in
+              present) curl -fsS -X POST -d "{\\"host\\":\\"_acme-challenge.$2.\\",\\"value\\":\\"$3\\"}" \(dns.managementURL)/set-txt ;;
+              cleanup) curl -fsS -X POST -d "{\\"host\\":\\"_acme-challenge.$2.\\"}" \(dns.managementURL)/clear-txt ;;
+            esac
+
+            """
+        try script.write(to: hook, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook.path)
         let config = try pebble.writeConfig(in: dir, acmeOptions: ["challenge": "dns-01", "dns_hook": hook.path])
         #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"]).status == 0)
@@ -139,15 +151,28 @@ import Testing
             let csr = try await OpenSSL.makeCSR(in: dir, name: "dns", subject: "/CN=dns.example.test", san: "DNS:dns.example.test")
             let issued = try await server.request(
                 "POST", "/api/v1/certificates", key: try server.adminKey, json: ["issuer_id": "iss-acme", "csr_pem": csr], caFile: tls)
-            #expect(issued.status == 201, "\(issued.text)")
+            #expect(issued.status == 201, "\(issued.text)\n\(pebble.log)")
+            // Pebble (not always-valid) looked the record up in the DNS server the hook wrote to.
+            #expect(pebble.log.contains("Using custom DNS resolver") && pebble.log.contains("set VALID by completed challenge"))
+            let published = try String(contentsOf: dnsLog, encoding: .utf8)
+            #expect(published.contains("Added DNS-01 TXT challenge for Host \"_acme-challenge.dns.example.test.\""), "\(published)")
             let lines = try String(contentsOf: record, encoding: .utf8).split(separator: "\n").map {
                 $0.split(separator: " ").map(String.init)
             }
-            // Pebble may reuse a valid authorization (50 %) for a second order, never for this first one.
             #expect(lines.count == 2, "\(lines)")
             #expect(lines.first?.prefix(2) == ["present", "dns.example.test"] && lines.last?.first == "cleanup")
             #expect(lines.first?.last == "_acme-challenge.dns.example.test")
             #expect(lines.first?[2].count == 43 && lines.first?[2] == lines.last?[2])  // base64url SHA-256
+
+            // A hook that fails refuses the order with its message, and changes nothing.
+            try "#!/bin/sh\necho 'zone example.test is read-only' >&2\nexit 3\n".write(to: hook, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook.path)
+            let csr2 = try await OpenSSL.makeCSR(in: dir, name: "dns2", subject: "/CN=other.example.test", san: "DNS:other.example.test")
+            let refused = try await server.request(
+                "POST", "/api/v1/certificates", key: try server.adminKey, json: ["issuer_id": "iss-acme", "csr_pem": csr2], caFile: tls)
+            #expect(refused.status == 422 && refused.text.contains("zone example.test is read-only"), "\(refused.text)")
+            let listed = try await server.request("GET", "/api/v1/certificates?issuer_id=iss-acme", key: try server.adminKey, caFile: tls)
+            #expect((try listed.json()["certificates"] as? [Any])?.count == 1)
         }
     }
 

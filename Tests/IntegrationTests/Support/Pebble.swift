@@ -15,6 +15,8 @@ final class Pebble: @unchecked Sendable {
     let httpPort: Int
     let alwaysValid: Bool
     let nonceRejectPercent: Int
+    /// `host:port` of the DNS server Pebble resolves with (and checks dns-01 TXT records at).
+    let dnsServer: String?
     private(set) var process: Process?
     var logFile: URL { directory.appendingPathComponent("pebble.log") }
 
@@ -23,7 +25,9 @@ final class Pebble: @unchecked Sendable {
     var directoryURL: String { "https://127.0.0.1:\(port)/dir" }
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
-    init(in parent: URL, httpPort: Int = 5002, alwaysValid: Bool = true, nonceRejectPercent: Int = 5) async throws {
+    init(
+        in parent: URL, httpPort: Int = 5002, alwaysValid: Bool = true, nonceRejectPercent: Int = 5, dnsServer: String? = nil
+    ) async throws {
         directory = parent.appendingPathComponent("pebble")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         port = Certctl.freePort()
@@ -31,6 +35,7 @@ final class Pebble: @unchecked Sendable {
         self.httpPort = httpPort
         self.alwaysValid = alwaysValid
         self.nonceRejectPercent = nonceRejectPercent
+        self.dnsServer = dnsServer
         try await Command.check(
             [
                 "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj",
@@ -53,7 +58,7 @@ final class Pebble: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["pebble", "-config", "pebble.json"]
+        process.arguments = ["pebble", "-config", "pebble.json"] + (dnsServer.map { ["-dnsserver", $0] } ?? [])
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment["PEBBLE_VA_NOSLEEP"] = "1"
