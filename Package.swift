@@ -102,6 +102,20 @@ let package = Package(
             path: "Sources/Connectors/ACME",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "ExternalConnector",
+            dependencies: [
+                "ConnectorAPI",
+                "SignerIssuance",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Connectors/External",
+            swiftSettings: swiftSettings
+        ),
         .systemLibrary(
             name: "CSQLite",
             path: "Sources/CSQLite",
@@ -141,6 +155,7 @@ let package = Package(
                 "LocalCAConnector",
                 "PKCS11Connector",
                 "ACMEConnector",
+                "ExternalConnector",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -152,7 +167,7 @@ let package = Package(
         .testTarget(
             name: "UnitTests",
             dependencies: [
-                "ConnectorAPI", "SignerIssuance", "LocalCAConnector", "PKCS11Connector", "ACMEConnector", "Host",
+                "ConnectorAPI", "SignerIssuance", "LocalCAConnector", "PKCS11Connector", "ACMEConnector", "ExternalConnector", "Host",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),

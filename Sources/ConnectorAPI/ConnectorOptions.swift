@@ -6,13 +6,22 @@ import Foundation
 public struct ConnectorOptions: Sendable {
     /// Raw values as they came from YAML (scalars as strings).
     public private(set) var values: [String: String]
+    /// Keys whose value is a YAML list of scalars (e.g. a command line).
+    public private(set) var lists: [String: [String]]
+    /// Keys whose value is a YAML mapping of scalars (e.g. environment variables).
+    public private(set) var maps: [String: [String: String]]
     /// Directory that relative paths resolve against (the config file's directory).
     public var baseDirectory: URL
     /// Issuer id, used in error messages.
     public var issuerID: String
 
-    public init(values: [String: String], baseDirectory: URL, issuerID: String) {
+    public init(
+        values: [String: String], lists: [String: [String]] = [:], maps: [String: [String: String]] = [:], baseDirectory: URL,
+        issuerID: String
+    ) {
         self.values = values
+        self.lists = lists
+        self.maps = maps
         self.baseDirectory = baseDirectory
         self.issuerID = issuerID
     }
@@ -29,6 +38,28 @@ public struct ConnectorOptions: Sendable {
     public func optionalString(_ key: String) -> String? {
         values[key].flatMap { $0.isEmpty ? nil : $0 }
     }
+
+    /// A required non-empty list of strings (a YAML sequence).
+    public func list(_ key: String) throws -> [String] {
+        guard let list = lists[key], !list.isEmpty else {
+            if values[key] != nil {
+                throw ConnectorError.invalidConfiguration("issuer \(issuerID): \(key) must be a list, e.g. [\"/usr/bin/tool\", \"--flag\"]")
+            }
+            throw ConnectorError.invalidConfiguration("issuer \(issuerID): missing required key '\(key)' (a list)")
+        }
+        return list
+    }
+
+    /// An optional mapping of strings (a YAML mapping); absent is empty.
+    public func map(_ key: String) throws -> [String: String] {
+        if values[key] != nil || lists[key] != nil {
+            throw ConnectorError.invalidConfiguration("issuer \(issuerID): \(key) must be a mapping of NAME: value")
+        }
+        return maps[key] ?? [:]
+    }
+
+    /// Resolves a path against ``baseDirectory`` when relative.
+    public func resolvePath(_ path: String) -> URL { resolve(path) }
 
     /// A required path, resolved against ``baseDirectory`` when relative.
     public func path(_ key: String) throws -> URL {
@@ -70,7 +101,8 @@ public struct ConnectorOptions: Sendable {
 
     /// Throws when any key is not in `known`, naming the first unknown one.
     public func validateNoUnknownKeys(_ known: Set<String>) throws {
-        if let unknown = values.keys.sorted().first(where: { !known.contains($0) }) {
+        let keys = Set(values.keys).union(lists.keys).union(maps.keys)
+        if let unknown = keys.sorted().first(where: { !known.contains($0) }) {
             throw ConnectorError.invalidConfiguration(
                 "issuer \(issuerID): unknown key '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))"
             )

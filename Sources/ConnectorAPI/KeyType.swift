@@ -29,6 +29,16 @@ public enum KeyType: String, Sendable, CaseIterable {
         }
     }
 
+    /// The signature algorithm a CA key of this type signs with: ECDSA with the curve's hash, RSA
+    /// with PKCS#1 v1.5 and SHA-256 (never PSS).
+    public var caSignatureAlgorithm: Certificate.SignatureAlgorithm {
+        switch self {
+        case .ecdsaP256: .ecdsaWithSHA256
+        case .ecdsaP384: .ecdsaWithSHA384
+        case .rsa2048, .rsa3072, .rsa4096: .sha256WithRSAEncryption
+        }
+    }
+
     /// Whether a certificate for this key should allow key encipherment (RSA key transport).
     public var isRSA: Bool {
         switch self {

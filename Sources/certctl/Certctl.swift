@@ -1,6 +1,7 @@
 import ACMEConnector
 import ArgumentParser
 import ConnectorAPI
+import ExternalConnector
 import Foundation
 import Host
 import LocalCAConnector
@@ -24,6 +25,7 @@ enum BuiltInConnectors {
         registry.register(LocalCAConnector.self)
         registry.register(PKCS11CAConnector.self)
         registry.register(ACMEConnector.self)
+        registry.register(ExternalConnector.self)
         return registry
     }
 }

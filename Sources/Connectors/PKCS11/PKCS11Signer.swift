@@ -15,15 +15,10 @@ struct PKCS11Signer: CASigner {
     init(token: PKCS11Token, publicKey: Certificate.PublicKey) throws {
         self.token = token
         self.publicKey = publicKey
-        if P256.Signing.PublicKey(publicKey) != nil {
-            signatureAlgorithm = .ecdsaWithSHA256
-        } else if P384.Signing.PublicKey(publicKey) != nil {
-            signatureAlgorithm = .ecdsaWithSHA384
-        } else if _RSA.Signing.PublicKey(publicKey) != nil {
-            signatureAlgorithm = .sha256WithRSAEncryption
-        } else {
+        guard let keyType = KeyType(publicKey) else {
             throw ConnectorError.invalidConfiguration("unsupported CA key type in the token")
         }
+        signatureAlgorithm = keyType.caSignatureAlgorithm
     }
 
     func sign(_ bytes: [UInt8]) async throws -> [UInt8] {

@@ -54,11 +54,32 @@ struct ConfigFile {
                 throw HostError.configuration("config file: issuers[\(index)] must be a mapping")
             }
             var values: [String: String] = [:]
+            var lists: [String: [String]] = [:]
+            var maps: [String: [String: String]] = [:]
             for (keyNode, valueNode) in mapping {
-                guard let key = keyNode.string, let scalar = valueNode.scalar else {
-                    throw HostError.configuration("config file: issuers[\(index)]: every key must have a scalar value")
+                guard let key = keyNode.string else {
+                    throw HostError.configuration("config file: issuers[\(index)]: every key must be a string")
                 }
-                values[key] = scalar.string
+                if let scalar = valueNode.scalar {
+                    values[key] = scalar.string
+                } else if let sequence = valueNode.sequence {
+                    let items = sequence.compactMap { $0.scalar?.string }
+                    guard items.count == sequence.count else {
+                        throw HostError.configuration("config file: issuers[\(index)].\(key): lists may hold only scalar values")
+                    }
+                    lists[key] = items
+                } else if let pairs = valueNode.mapping {
+                    var map: [String: String] = [:]
+                    for (name, value) in pairs {
+                        guard let name = name.string, let value = value.scalar?.string else {
+                            throw HostError.configuration("config file: issuers[\(index)].\(key): values must be scalars")
+                        }
+                        map[name] = value
+                    }
+                    maps[key] = map
+                } else {
+                    throw HostError.configuration("config file: issuers[\(index)].\(key): unsupported value")
+                }
             }
             guard let id = values["id"], id.range(of: "^[a-z0-9-]{1,64}$", options: .regularExpression) != nil else {
                 throw HostError.configuration("config file: issuers[\(index)]: 'id' must match [a-z0-9-]{1,64}")
@@ -67,14 +88,17 @@ struct ConfigFile {
             guard let type = values["type"], !type.isEmpty else {
                 throw HostError.configuration("config file: issuer \(id): missing 'type'")
             }
-            return try IssuerSettings.make(id: id, type: type, values: values, directory: directory)
+            return try IssuerSettings.make(id: id, type: type, values: values, lists: lists, maps: maps, directory: directory)
         }
     }
 }
 
 extension IssuerSettings {
     /// Splits an issuer's keys into the host's (`id`, `type`, validity limits) and the connector's.
-    static func make(id: String, type: String, values: [String: String], directory: URL) throws -> IssuerSettings {
+    static func make(
+        id: String, type: String, values: [String: String], lists: [String: [String]] = [:], maps: [String: [String: String]] = [:],
+        directory: URL
+    ) throws -> IssuerSettings {
         func duration(_ key: String, default fallback: Int64) throws -> Int64 {
             guard let text = values[key] else { return fallback }
             guard let seconds = ConfigDuration.seconds(text) else {
@@ -93,7 +117,7 @@ extension IssuerSettings {
             type: type,
             maxValiditySeconds: maxValidity,
             defaultValiditySeconds: defaultValidity,
-            options: ConnectorOptions(values: connectorValues, baseDirectory: directory, issuerID: id)
+            options: ConnectorOptions(values: connectorValues, lists: lists, maps: maps, baseDirectory: directory, issuerID: id)
         )
     }
 }

@@ -88,8 +88,21 @@ public struct CertctlServer: Sendable {
             services.append(.init(service: application(pkiRouter, server: .http1(), listen: pkiListen)))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await stopConnectors(issuers)
+            throw error
+        }
+        await stopConnectors(issuers)
         logger.notice("stopped")
+    }
+
+    /// Stops what connectors own (plugin children) once nothing is served any more.
+    private func stopConnectors(_ issuers: IssuerDirectory) async {
+        for issuer in issuers.all {
+            if let stoppable = issuer.connector as? any StoppableConnector { await stoppable.shutdown() }
+        }
     }
 
     private func application(_ router: Router<HostRequestContext>, server: HTTPServerBuilder, listen: ListenAddress) -> some Service {

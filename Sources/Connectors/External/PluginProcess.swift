@@ -1,0 +1,253 @@
+import ConnectorAPI
+import Foundation
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One running plugin child: its stdin (requests), stdout (handshake, then responses) and stderr
+/// (mirrored into the host log with the issuer id).
+///
+/// Blocking pipe I/O runs on two reader threads and a serial writer queue, never on Swift's
+/// cooperative pool, so a plugin that stops reading or writing cannot stall the host. When the
+/// child exits every waiting call fails at once with the reason.
+///
+/// `@unchecked Sendable`: `process` is only touched in `init`/`start`; everything mutable after
+/// that is in `state` (a `Mutex`), and the child is signalled by pid.
+final class PluginProcess: @unchecked Sendable {
+    /// Why a call could not be answered: the child exited or broke the protocol.
+    struct Failure: Error, Sendable {
+        var reason: String
+    }
+
+    private struct Pending {
+        var method: String
+        var continuation: CheckedContinuation<Data, any Error>
+    }
+
+    private struct State {
+        var pending: [Int: Pending] = [:]
+        var nextID = 0
+        var handshakeLine: Data?
+        var handshakeWaiter: CheckedContinuation<Data, any Error>?
+        var sawHandshake = false
+        var ended: String?
+    }
+
+    let issuerID: String
+    private let process = Process()
+    private let stdinPipe = Pipe()
+    private let stdoutPipe = Pipe()
+    private let stderrPipe = Pipe()
+    private let state = Mutex(State())
+    private let writer: DispatchQueue
+    private let logger: Logger
+    private(set) var pid: Int32 = 0
+
+    init(options: ExternalOptions, issuerID: String, environment: [String: String], logger: Logger) {
+        self.issuerID = issuerID
+        self.logger = logger
+        writer = DispatchQueue(label: "certctl.plugin.\(issuerID).writer")
+        process.executableURL = options.executable
+        process.arguments = options.arguments
+        process.environment = environment
+        process.currentDirectoryURL = options.workingDirectory
+        process.standardInput = stdinPipe
+        process.standardOutput = stdoutPipe
+        process.standardError = stderrPipe
+        process.terminationHandler = { [weak self] finished in
+            self?.end(Self.exitDescription(finished))
+        }
+    }
+
+    /// Starts the child and its reader threads.
+    func start() throws {
+        do {
+            try process.run()
+        } catch {
+            throw ConnectorError(.unavailable, "issuer \(issuerID): cannot start \(process.executableURL?.path ?? "plugin"): \(error)")
+        }
+        pid = process.processIdentifier
+        let stdout = stdoutPipe.fileHandleForReading.fileDescriptor
+        let stderr = stderrPipe.fileHandleForReading.fileDescriptor
+        Thread.detachNewThread { [self] in readLines(stdout, onLine: deliver, atEnd: stdoutClosed) }
+        Thread.detachNewThread { [self] in readLines(stderr, onLine: mirror, atEnd: {}) }
+    }
+
+    var isRunning: Bool { state.withLock { $0.ended == nil } }
+    var endReason: String? { state.withLock { $0.ended } }
+
+    // MARK: Calls
+
+    /// The handshake line (the first line on stdout).
+    func handshake() async throws -> Data {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let ready: Result<Data, any Error>? = state.withLock { state in
+                    if let line = state.handshakeLine { return .success(line) }
+                    if let ended = state.ended { return .failure(Failure(reason: ended)) }
+                    state.handshakeWaiter = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(with: ready) }
+            }
+        } onCancel: {
+            state.withLock { $0.handshakeWaiter.take() }?.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Sends one JSON-RPC request and returns the raw response line.
+    func call(_ method: String, params: some Encodable & Sendable) async throws -> Data {
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        var encoded = try PluginProtocol.encoder.encode(PluginProtocol.Request(id: id, method: method, params: params))
+        encoded.append(0x0A)
+        let line = encoded
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let refused: String? = state.withLock { state in
+                    if let ended = state.ended { return ended }
+                    state.pending[id] = Pending(method: method, continuation: continuation)
+                    return nil
+                }
+                if let refused {
+                    continuation.resume(throwing: Failure(reason: refused))
+                    return
+                }
+                if Task.isCancelled { finish(id, .failure(CancellationError())) }
+                writer.async { [self] in
+                    if let problem = writeAll(line) { finish(id, .failure(Failure(reason: problem))) }
+                }
+            }
+        } onCancel: {
+            finish(id, .failure(CancellationError()))
+        }
+    }
+
+    private func finish(_ id: Int, _ result: Result<Data, any Error>) {
+        state.withLock { $0.pending.removeValue(forKey: id) }?.continuation.resume(with: result)
+    }
+
+    private func writeAll(_ data: Data) -> String? {
+        let fd = stdinPipe.fileHandleForWriting.fileDescriptor
+        return data.withUnsafeBytes { raw -> String? in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return "cannot write to the plugin's stdin (errno \(errno))"
+                }
+                offset += written
+            }
+            return nil
+        }
+    }
+
+    // MARK: Reading
+
+    private func readLines(_ fd: Int32, onLine: (Data) -> Void, atEnd: () -> Void) {
+        var buffer = Data()
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            buffer.append(contentsOf: chunk[0..<count])
+            while let newline = buffer.firstIndex(of: 0x0A) {
+                let line = Data(buffer[buffer.startIndex..<newline])
+                buffer.removeSubrange(buffer.startIndex...newline)
+                onLine(line)
+            }
+            if buffer.count > PluginProtocol.maxLineBytes {
+                protocolViolation("the plugin wrote a line over \(PluginProtocol.maxLineBytes) bytes")
+                break
+            }
+        }
+        close(fd)
+        atEnd()
+    }
+
+    /// A stdout line: the handshake first, then responses routed by id.
+    private func deliver(_ line: Data) {
+        let waiter: CheckedContinuation<Data, any Error>?? = state.withLock { state in
+            guard !state.sawHandshake else { return .none }
+            state.sawHandshake = true
+            state.handshakeLine = line
+            return .some(state.handshakeWaiter.take())
+        }
+        if case .some(let handshakeWaiter) = waiter {
+            handshakeWaiter?.resume(returning: line)
+            return
+        }
+        guard let envelope = try? PluginProtocol.decoder.decode(PluginProtocol.Envelope.self, from: line), let id = envelope.id,
+            state.withLock({ $0.pending[id] != nil })
+        else {
+            protocolViolation("the plugin wrote a line to stdout that is not a response to a pending request: \(Self.preview(line))")
+            return
+        }
+        finish(id, .success(line))
+    }
+
+    private func mirror(_ line: Data) {
+        logger.info("\(String(decoding: line, as: UTF8.self))", metadata: ["issuer": "\(issuerID)", "plugin_pid": "\(pid)"])
+    }
+
+    static func preview(_ line: Data) -> String {
+        let text = String(decoding: line.prefix(120), as: UTF8.self)
+        return line.count > 120 ? "'\(text)…'" : "'\(text)'"
+    }
+
+    // MARK: Ending
+
+    static func exitDescription(_ process: Process) -> String {
+        let how = process.terminationReason == .uncaughtSignal ? "was killed by signal" : "exited with status"
+        return "the plugin \(how) \(process.terminationStatus)"
+    }
+
+    /// EOF on stdout usually means the child is exiting: give it a moment so the error can say how.
+    private func stdoutClosed() {
+        for _ in 0..<50 where process.isRunning { usleep(10_000) }
+        end(process.isRunning ? "the plugin closed its stdout" : Self.exitDescription(process))
+    }
+
+    /// Kills a child that broke the protocol; its waiting calls fail with `reason`.
+    func protocolViolation(_ reason: String) {
+        logger.error("plugin protocol violation; killing it", metadata: ["issuer": "\(issuerID)", "reason": "\(reason)"])
+        end(reason)
+        kill()
+    }
+
+    /// Records why the child is gone (first reason wins) and fails everything waiting on it.
+    private func end(_ reason: String) {
+        let (waiting, handshakeWaiter) = state.withLock { state -> ([Pending], CheckedContinuation<Data, any Error>?) in
+            if state.ended == nil { state.ended = reason }
+            let waiting = Array(state.pending.values)
+            state.pending.removeAll()
+            return (waiting, state.handshakeWaiter.take())
+        }
+        let ended = endReason ?? reason
+        handshakeWaiter?.resume(throwing: Failure(reason: ended))
+        for call in waiting { call.continuation.resume(throwing: Failure(reason: "\(ended) during \(call.method)")) }
+    }
+
+    func kill() {
+        if pid > 0 { _ = Glibc.kill(pid, SIGKILL) }
+    }
+
+    /// Closes stdin (a plugin exits on EOF), then SIGTERM, then SIGKILL, waiting a little between.
+    func stop() async {
+        try? stdinPipe.fileHandleForWriting.close()
+        for (signal, wait) in [(Int32(0), Duration.seconds(3)), (SIGTERM, .seconds(2)), (SIGKILL, .seconds(1))] {
+            if signal != 0, pid > 0, process.isRunning { _ = Glibc.kill(pid, signal) }
+            let deadline = ContinuousClock.now + wait
+            while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+            if !process.isRunning { break }
+        }
+        end("the host is shutting down")
+    }
+}

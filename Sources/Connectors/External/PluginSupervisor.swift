@@ -1,0 +1,231 @@
+import ConnectorAPI
+import Foundation
+import Logging
+
+/// Keeps one plugin child available: starts it on demand, checks its handshake and CA, bounds every
+/// call by `timeout`, and restarts it after it exits — at once the first time, then with doubling
+/// back-off up to `max_restart_backoff` while it keeps failing. Any successful call resets the
+/// back-off. A call that times out kills the child (a plugin that stopped answering one request
+/// will not answer the next), so the following call gets a fresh one.
+actor PluginSupervisor {
+    let issuerID: String
+    let options: ExternalOptions
+    let environment: [String: String]
+    let logger: Logger
+
+    private var current: PluginProcess?
+    /// What the first start learned; every restart must match it.
+    private(set) var handshake: PluginProtocol.Handshake?
+    private(set) var caChainPEM: String?
+    private var starting = false
+    private var waiters: [CheckedContinuation<PluginProcess, any Error>] = []
+    private var failures = 0
+    private var notBefore: ContinuousClock.Instant?
+    private var lastFailure: String?
+
+    init(issuerID: String, options: ExternalOptions, environment: [String: String], logger: Logger) {
+        self.issuerID = issuerID
+        self.options = options
+        self.environment = environment
+        self.logger = logger
+    }
+
+    // MARK: Calls
+
+    /// Calls `method` on the plugin, starting it when needed, within `timeout`.
+    func call<Result: Decodable & Sendable>(_ method: String, _ params: some Encodable & Sendable, as type: Result.Type) async throws
+        -> Result
+    {
+        let process = try await running()
+        let line: Data
+        do {
+            line = try await Self.within(options.timeout) { try await process.call(method, params: params) }
+        } catch is PluginTimeout {
+            process.protocolViolation("the plugin did not answer \(method) within \(options.timeout)")
+            retire(process, "it did not answer \(method) within \(options.timeout)")
+            throw ConnectorError(
+                .timedOut, "issuer \(issuerID): plugin did not answer \(method) within \(options.timeout); it was restarted")
+        } catch let failure as PluginProcess.Failure {
+            retire(process, failure.reason)
+            throw ConnectorError(.unavailable, "issuer \(issuerID): \(failure.reason)")
+        }
+        let envelope = try? PluginProtocol.decoder.decode(PluginProtocol.Envelope.self, from: line)
+        if let error = envelope?.error { throw error.connectorError(issuerID: issuerID, method: method) }
+        guard let response = try? PluginProtocol.decoder.decode(PluginProtocol.Response<Result>.self, from: line) else {
+            throw ConnectorError(
+                .upstreamFailure, "issuer \(issuerID): plugin answered \(method) with an invalid result: \(PluginProcess.preview(line))")
+        }
+        failures = 0
+        return response.result
+    }
+
+    /// `nil` when the plugin is usable as far as the host can tell.
+    var problem: String? {
+        if let current, current.isRunning { return nil }
+        guard let lastFailure else { return nil }
+        return "plugin unavailable: \(lastFailure)"
+    }
+
+    func stop() async {
+        await current?.stop()
+        current = nil
+    }
+
+    // MARK: Starting
+
+    /// The running child, starting (or restarting) it when needed. Concurrent callers share one
+    /// start. A restart back-off shorter than `timeout` is waited out; a longer one fails at once.
+    func running() async throws -> PluginProcess {
+        while true {
+            if let current {
+                if current.isRunning { return current }
+                retire(current, current.endReason ?? "the plugin exited")
+            }
+            if starting { return try await withCheckedThrowingContinuation { waiters.append($0) } }
+            guard let notBefore, ContinuousClock.now < notBefore else { break }
+            let wait = ContinuousClock.now.duration(to: notBefore)
+            guard wait <= options.timeout else {
+                throw ConnectorError(
+                    .unavailable,
+                    "issuer \(issuerID): plugin unavailable (\(lastFailure ?? "failed")); next start in \(Self.milliseconds(wait)) ms")
+            }
+            try await Task.sleep(for: wait)
+        }
+        starting = true
+        defer { starting = false }
+        do {
+            let process = try await launch()
+            current = process
+            for waiter in waiters { waiter.resume(returning: process) }
+            waiters.removeAll()
+            return process
+        } catch {
+            let failure = (error as? ConnectorError)?.message ?? "\(error)"
+            recordFailure(failure)
+            for waiter in waiters { waiter.resume(throwing: error) }
+            waiters.removeAll()
+            throw error
+        }
+    }
+
+    /// Forgets a child that failed (once, however many callers saw it fail) and schedules the restart.
+    private func retire(_ process: PluginProcess, _ reason: String) {
+        guard current === process else { return }
+        current = nil
+        recordFailure(reason)
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    private func recordFailure(_ reason: String) {
+        failures += 1
+        lastFailure = reason
+        // First restart at once; then 0.5 s, 1 s, 2 s, … up to max_restart_backoff.
+        let delay = failures <= 1 ? Duration.zero : min(options.maxRestartBackoff, .milliseconds(500) * (1 << min(failures - 2, 16)))
+        notBefore = ContinuousClock.now + delay
+        logger.warning(
+            "plugin failed", metadata: ["issuer": "\(issuerID)", "reason": "\(reason)", "restart_in_ms": "\(Self.milliseconds(delay))"])
+    }
+
+    /// Pin check, spawn, handshake (protocol version, capabilities), `describe`.
+    private func launch() async throws -> PluginProcess {
+        try options.verifyPin(issuerID: issuerID)
+        let process = PluginProcess(options: options, issuerID: issuerID, environment: environment, logger: logger)
+        try process.start()
+        do {
+            let line: Data
+            do {
+                line = try await Self.within(options.timeout) { try await process.handshake() }
+            } catch is PluginTimeout {
+                throw ConnectorError(.timedOut, "issuer \(issuerID): the plugin sent no handshake within \(options.timeout)")
+            } catch let failure as PluginProcess.Failure {
+                throw ConnectorError(.unavailable, "issuer \(issuerID): \(failure.reason) before its handshake")
+            }
+            let greeting = try checkHandshake(line)
+            let described = try await describe(process)
+            if let handshake, handshake != greeting || caChainPEM != described {
+                throw ConnectorError(
+                    .unavailable,
+                    "issuer \(issuerID): the restarted plugin declares other capabilities or another CA than at start-up; restart certctl to accept them"
+                )
+            }
+            handshake = greeting
+            caChainPEM = described
+            logger.notice(
+                "plugin started",
+                metadata: [
+                    "issuer": "\(issuerID)", "plugin_pid": "\(process.pid)", "plugin": "\(greeting.certctlPlugin.name ?? "?")",
+                    "capabilities": "\(greeting.certctlPlugin.capabilities.joined(separator: ","))",
+                ])
+            return process
+        } catch {
+            process.kill()
+            throw error
+        }
+    }
+
+    private func checkHandshake(_ line: Data) throws -> PluginProtocol.Handshake {
+        guard let greeting = try? PluginProtocol.decoder.decode(PluginProtocol.Handshake.self, from: line) else {
+            throw ConnectorError(
+                .upstreamFailure,
+                "issuer \(issuerID): the plugin's first line is not a certctl handshake: \(PluginProcess.preview(line)) (see docs/connectors/external-protocol.md)"
+            )
+        }
+        let version = greeting.certctlPlugin.protocol
+        guard PluginProtocol.supportedVersions.contains(version) else {
+            throw ConnectorError(
+                .upstreamFailure,
+                "issuer \(issuerID): the plugin speaks protocol version \(version); this certctl speaks \(PluginProtocol.supportedVersions.map(String.init).joined(separator: ", "))"
+            )
+        }
+        let known: Set<String> = ["issue", "revoke", "health", "sign"]
+        let capabilities = greeting.capabilities
+        guard capabilities.contains("issue") || capabilities.contains("sign") else {
+            throw ConnectorError(.upstreamFailure, "issuer \(issuerID): the plugin declares neither 'issue' nor 'sign'")
+        }
+        if let unknown = capabilities.subtracting(known).sorted().first {
+            logger.warning(
+                "plugin declares an unknown capability; ignored", metadata: ["issuer": "\(issuerID)", "capability": "\(unknown)"])
+        }
+        return greeting
+    }
+
+    private func describe(_ process: PluginProcess) async throws -> String {
+        let line: Data
+        do {
+            line = try await Self.within(options.timeout) { try await process.call("describe", params: PluginProtocol.Empty()) }
+        } catch is PluginTimeout {
+            throw ConnectorError(.timedOut, "issuer \(issuerID): the plugin did not answer describe within \(options.timeout)")
+        } catch let failure as PluginProcess.Failure {
+            throw ConnectorError(.unavailable, "issuer \(issuerID): \(failure.reason)")
+        }
+        if let error = (try? PluginProtocol.decoder.decode(PluginProtocol.Envelope.self, from: line))?.error {
+            throw error.connectorError(issuerID: issuerID, method: "describe")
+        }
+        guard let response = try? PluginProtocol.decoder.decode(PluginProtocol.Response<PluginProtocol.DescribeResult>.self, from: line)
+        else {
+            throw ConnectorError(
+                .upstreamFailure, "issuer \(issuerID): the plugin's describe result is invalid: \(PluginProcess.preview(line))")
+        }
+        return response.result.caChainPem ?? ""
+    }
+
+    // MARK: Timeouts
+
+    struct PluginTimeout: Error {}
+
+    /// Runs `operation`, throwing ``PluginTimeout`` after `limit` (the operation is cancelled).
+    static func within<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                throw PluginTimeout()
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import ConnectorAPI
+import Foundation
+import Testing
+
+@testable import ExternalConnector
+@testable import Host
+
+@Suite struct ExternalOptionsTests {
+    func options(_ values: [String: String] = [:], lists: [String: [String]] = [:], maps: [String: [String: String]] = [:])
+        -> ConnectorOptions
+    {
+        ConnectorOptions(values: values, lists: lists, maps: maps, baseDirectory: URL(fileURLWithPath: "/usr"), issuerID: "iss-ext")
+    }
+
+    @Test func commandIsResolvedAgainstTheConfigDirectoryOrPath() throws {
+        let relative = try ExternalOptions(options(lists: ["command": ["bin/env", "-i"]]))
+        #expect(relative.executable.path == "/usr/bin/env" && relative.arguments == ["-i"])
+        let fromPath = try ExternalOptions(options(lists: ["command": ["sh"]]), hostEnvironment: ["PATH": "/nonexistent:/bin"])
+        #expect(fromPath.executable.path == "/bin/sh")
+        #expect(fromPath.timeout == .seconds(10) && fromPath.maxRestartBackoff == .seconds(30) && fromPath.sha256 == nil)
+        #expect(fromPath.workingDirectory.path == "/usr")
+    }
+
+    @Test(
+        arguments: [
+            (["command": "sh"], [:], "must be a list"),
+            ([:], [:], "missing required key 'command'"),
+            ([:], ["command": ["no-such-plugin-binary"]], "not an executable in PATH"),
+            (["sha256": "abc"], ["command": ["sh"]], "64 hex digits"),
+            (["timeout": "fast"], ["command": ["sh"]], "timeout"),
+            (["cmd": "x"], ["command": ["sh"]], "unknown key 'cmd'"),
+        ] as [([String: String], [String: [String]], String)])
+    func invalidSettingsNameTheIssuerAndKey(values: [String: String], lists: [String: [String]], mentions: String) {
+        do {
+            _ = try ExternalOptions(options(values, lists: lists), hostEnvironment: ["PATH": "/bin:/usr/bin"])
+            Issue.record("accepted \(values) \(lists)")
+        } catch let error as ConnectorError {
+            #expect(error.code == .invalidConfiguration && error.message.hasPrefix("issuer iss-ext"))
+            #expect(error.message.contains(mentions), "\(error.message)")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test func pinIsCheckedAgainstTheFile() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pin-\(UUID().uuidString).sh")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try "#!/bin/sh\n".write(to: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file.path)
+        // `printf '#!/bin/sh\n' | sha256sum`
+        let right = "a8076d3d28d21e02012b20eaf7dbf75409a6277134439025f282e368e3305abf"
+        try ExternalOptions(options(["sha256": right.uppercased()], lists: ["command": [file.path]])).verifyPin(issuerID: "iss-ext")
+        let wrong = try ExternalOptions(options(["sha256": String(right.reversed())], lists: ["command": [file.path]]))
+        #expect(throws: ConnectorError.self) { try wrong.verifyPin(issuerID: "iss-ext") }
+    }
+
+    @Test func environmentCarriesOnlyWhatThePluginNeeds() throws {
+        let options = try ExternalOptions(self.options(lists: ["command": ["sh"]], maps: ["env": ["TOKEN_FILE": "/run/t"]]))
+        let environment = ExternalConnector.environment(options, issuerID: "iss-ext", stateDirectory: URL(fileURLWithPath: "/var/x"))
+        #expect(environment["TOKEN_FILE"] == "/run/t" && environment["CERTCTL_ISSUER_ID"] == "iss-ext")
+        #expect(environment["CERTCTL_PLUGIN_PROTOCOLS"] == "1" && environment["CERTCTL_PLUGIN_STATE_DIR"] == "/var/x")
+        #expect(
+            environment.keys.allSatisfy {
+                ["PATH", "HOME", "LANG", "TZ", "TOKEN_FILE"].contains($0) || $0.hasPrefix("CERTCTL_PLUGIN") || $0 == "CERTCTL_ISSUER_ID"
+            })
+    }
+
+    @Test func timeoutsFireAndFastOperationsWin() async throws {
+        let fast = try await PluginSupervisor.within(.seconds(5)) { 42 }
+        #expect(fast == 42)
+        await #expect(throws: PluginSupervisor.PluginTimeout.self) {
+            _ = try await PluginSupervisor.within(.milliseconds(50)) {
+                try await Task.sleep(for: .seconds(30))
+                return 0
+            }
+        }
+    }
+
+    @Test func rpcErrorsMapToHostStatusClasses() {
+        func code(_ value: Int) -> ConnectorError.Code {
+            PluginProtocol.RPCError(code: value, message: "m").connectorError(issuerID: "iss-ext", method: "issue").code
+        }
+        #expect(code(1) == .rejected && code(2) == .unavailable && code(3) == .upstreamFailure && code(-32601) == .unsupported)
+    }
+}
+
+@Suite struct ConfigFileListsTests {
+    @Test func issuerKeysMayBeListsAndMappings() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("certctl.yaml")
+        try """
+        issuers:
+          - id: iss-ext
+            type: external
+            command: ["./plugin", "--verbose"]
+            env:
+              REGION: eu-west-1
+            timeout: 5s
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let configuration = try HostConfiguration.load(configPath: file.path, environment: [:])
+        let options = try #require(configuration.issuers.first?.options)
+        #expect(try options.list("command") == ["./plugin", "--verbose"])
+        #expect(try options.map("env") == ["REGION": "eu-west-1"])
+        #expect(options.optionalString("timeout") == "5s")
+        #expect(throws: ConnectorError.self) { try options.validateNoUnknownKeys(["command", "timeout"]) }
+    }
+}
