@@ -107,6 +107,53 @@ import Testing
         for pid in pluginPIDs { #expect(kill(pid, 0) != 0, "plugin \(pid) still running") }
     }
 
+    /// The openssl-ca plugin: CSRs and revocations pass through to OpenSSL's own CA; the host
+    /// publishes no CRL or OCSP for it.
+    @Test func opensslCAPluginPassesThrough() async throws {
+        let certctl = try Certctl()
+        let dir = certctl.directory
+        let config = try Self.writeConfig(in: dir, command: [Self.opensslCA])
+        #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"]).status == 0)
+        try await ServerProcess.with(certctl, arguments: ["--config", config.path]) { server in
+            let tls = dir.appendingPathComponent("data/tls/server.crt")
+            let key = try server.adminKey
+            let issuers = try await server.request("GET", "/api/v1/issuers", key: key, caFile: tls).json()["issuers"] as? [[String: Any]]
+            let plugin = try #require(issuers?.first { $0["id"] as? String == "iss-plugin" })
+            #expect(plugin["capabilities"] as? [String: Bool] == ["crl": false, "ocsp": false, "revoke": true])
+
+            let issued = try await Self.issue(server, "iss-plugin", "wrapped")
+            #expect(issued.status == 201, "\(issued.text)")
+            let object = try issued.json()
+            let serial = try #require(object["serial"] as? String)
+            let state = dir.appendingPathComponent("data/plugins/iss-plugin")
+            let leaf = dir.appendingPathComponent("wrapped.crt")
+            try (object["certificate_pem"] as? String ?? "").write(to: leaf, atomically: true, encoding: .utf8)
+            let verified = try await Command.run(["openssl", "verify", "-CAfile", state.appendingPathComponent("ca.crt").path, leaf.path])
+            #expect(verified.status == 0, "\(verified.stderr)")
+
+            let revoked = try await server.request(
+                "POST", "/api/v1/certificates/\(object["id"] as? String ?? "")/revoke", key: key, json: ["reason": "superseded"],
+                caFile: tls)
+            #expect(revoked.status == 200, "\(revoked.text)")
+            let index = try String(contentsOf: state.appendingPathComponent("index.txt"), encoding: .utf8)
+            #expect(index.hasPrefix("R") && index.lowercased().contains(serial) && index.contains("superseded"), "\(index)")
+            let crl = try await Command.check(["openssl", "crl", "-in", state.appendingPathComponent("ca.crl").path, "-noout", "-text"])
+            #expect(crl.lowercased().contains(serial), "the plugin's own CRL lists it")
+            #expect(try await server.request("GET", "/.well-known/pki/crl/iss-plugin", caFile: tls).status == 404)
+        }
+    }
+
+    /// The example configs start as documented (from the repository root, a fresh data directory).
+    @Test(arguments: ["python-ca", "openssl-ca"])
+    func exampleConfigsStart(name: String) async throws {
+        let certctl = try Certctl()
+        let config = Python.packageRoot.appendingPathComponent("examples/connectors/\(name)/certctl.yaml")
+        try await ServerProcess.with(certctl, arguments: ["--config", config.path]) { server in
+            let ready = try await server.request("GET", "/readyz", caFile: certctl.dataDirectory.appendingPathComponent("tls/server.crt"))
+            #expect(ready.status == 200, "\(ready.text)")
+        }
+    }
+
     /// The plugin dies during a request: that request fails cleanly (503 naming the issuer and the
     /// signal), the host stays up, and the next request is served by a restarted plugin.
     @Test func pluginKilledMidRequestThenRecovers() async throws {
