@@ -13,6 +13,7 @@ packages=(
     softhsm2       # a PKCS#11 token for the pkcs11 connector tests
     opensc         # pkcs11-tool: generates and inspects token keys in tests
     pebble         # the ACME test CA the acme connector tests start on loopback
+    postgresql     # the tests start a throwaway cluster (scripts/postgres.sh) for the PostgreSQL backend
 )
 
 missing=()

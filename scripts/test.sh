@@ -19,6 +19,12 @@ fi
 
 swift format lint --strict -r Sources Tests Package.swift
 
+# A throwaway PostgreSQL for the storage suite, removed however the tests end.
+pgdir=$(mktemp -d /tmp/certctl-pg.XXXXXX)
+trap 'scripts/postgres.sh stop "$pgdir"' EXIT
+CERTCTL_TEST_POSTGRES_URL=$(scripts/postgres.sh start "$pgdir")
+export CERTCTL_TEST_POSTGRES_URL
+
 export CERTCTL_BIN="$PWD/.build/debug/certctl"
 export CERTCTL_PYTHON="$PWD/.venv/bin/python"
 swift test --skip-build "$@"

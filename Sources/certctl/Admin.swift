@@ -16,19 +16,16 @@ struct Admin: AsyncParsableCommand {
     }
 }
 
-/// Opens the key service on the configured database.
-private func keyService(_ options: ConfigOptions) async throws -> APIKeyService {
+/// Runs `body` with the key service on the configured database.
+private func withKeys<T: Sendable>(_ options: ConfigOptions, _ body: (APIKeyService) async throws -> T) async throws -> T {
     let configuration = try options.load()
     do {
-        return APIKeyService(storage: try await HostRuntime.openStorage(configuration))
+        return try await HostRuntime.withStorage(configuration) { storage in try await body(APIKeyService(storage: storage)) }
+    } catch let error as CLIError {
+        throw error
     } catch {
         throw CLIError(error)
     }
-}
-
-/// Runs `body`, turning host errors into a clean exit message.
-private func cli<T>(_ body: () async throws -> T) async throws -> T {
-    do { return try await body() } catch let error as CLIError { throw error } catch { throw CLIError(error) }
 }
 
 extension Admin.Keys {
@@ -41,8 +38,7 @@ extension Admin.Keys {
         @Flag(help: "Allow admin-only routes.") var admin = false
 
         func run() async throws {
-            let keys = try await keyService(options)
-            let (record, token) = try await cli { try await keys.create(name: name, isAdmin: admin, actor: "cli") }
+            let (record, token) = try await withKeys(options) { keys in try await keys.create(name: name, isAdmin: admin, actor: "cli") }
             print("Created API key \(record.id) (\(record.name)\(record.isAdmin ? ", admin" : "")). It is shown only once:")
             print(token)
         }
@@ -53,9 +49,9 @@ extension Admin.Keys {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            let keys = try await keyService(options)
+            let list = try await withKeys(options) { keys in try await keys.list() }
             print(["ID", "NAME", "ADMIN", "CREATED", "REVOKED"].joined(separator: "\t"))
-            for key in try await cli({ try await keys.list() }) {
+            for key in list {
                 print(
                     [key.id, key.name, key.isAdmin ? "yes" : "no", key.createdAt.rfc3339, key.revokedAt?.rfc3339 ?? "-"].joined(
                         separator: "\t"))
@@ -69,8 +65,7 @@ extension Admin.Keys {
         @Argument(help: "The key id (first column of `list`).") var keyID: String
 
         func run() async throws {
-            let keys = try await keyService(options)
-            try await cli { try await keys.promote(id: keyID, actor: "cli") }
+            try await withKeys(options) { keys in try await keys.promote(id: keyID, actor: "cli") }
             print("API key \(keyID) is now an admin key.")
         }
     }
@@ -81,8 +76,7 @@ extension Admin.Keys {
         @Argument(help: "The key id (first column of `list`).") var keyID: String
 
         func run() async throws {
-            let keys = try await keyService(options)
-            try await cli { try await keys.revoke(id: keyID, actor: "cli") }
+            try await withKeys(options) { keys in try await keys.revoke(id: keyID, actor: "cli") }
             print("API key \(keyID) is revoked.")
         }
     }

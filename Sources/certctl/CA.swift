@@ -24,10 +24,10 @@ struct CA: AsyncParsableCommand {
         func run() async throws {
             let configuration = try options.load()
             do {
-                let storage = try await HostRuntime.openStorage(configuration)
-                let certificate = try await CAInitializer(
-                    configuration: configuration, registry: BuiltInConnectors.registry, storage: storage
-                ).initialize(issuerID: issuer, parentID: parent, commonName: commonName, validityDays: validityDays, actor: "cli")
+                let certificate = try await HostRuntime.withStorage(configuration) { storage in
+                    try await CAInitializer(configuration: configuration, registry: BuiltInConnectors.registry, storage: storage)
+                        .initialize(issuerID: issuer, parentID: parent, commonName: commonName, validityDays: validityDays, actor: "cli")
+                }
                 print(
                     "Created the CA certificate for issuer \(issuer): \(certificate.subject), valid until \(certificate.notValidAfter.rfc3339)"
                 )

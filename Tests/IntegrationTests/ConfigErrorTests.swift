@@ -39,7 +39,7 @@ import Testing
         let certctl = try Certctl()
         let help = try await certctl.run(["--help"])
         #expect(help.status == 0)
-        for command in ["serve", "admin", "ca"] { #expect(help.stdout.contains(command)) }
+        for command in ["serve", "admin", "ca", "db"] { #expect(help.stdout.contains(command)) }
         let caInit = try await certctl.run(["ca", "init", "--help"])
         #expect(caInit.stdout.contains("--parent"))
     }

@@ -126,3 +126,20 @@ import Testing
         #expect(error?.code == .invalidConfiguration)
     }
 }
+
+@Suite struct DatabaseURLTests {
+    @Test func postgresURLsParseAndNeverShowThePassword() throws {
+        let location = try HostConfiguration.parsePostgresURL("postgres://cert%40ctl:p%40ss@db.internal:6543/pki?sslmode=require")
+        #expect(location.username == "cert@ctl" && location.password == "p@ss" && location.host == "db.internal")
+        #expect(location.port == 6543 && location.database == "pki" && location.tls == .require)
+        #expect(!location.description.contains("p@ss") && !DatabaseLocation.postgres(location).redacted.contains("p%40ss"))
+        #expect(try HostConfiguration.parsePostgresURL("postgresql://u@h/d").tls == .prefer)
+    }
+
+    @Test(arguments: [
+        "postgres://h/d", "postgres://u@h", "postgres://u@h/d?sslmode=verify-maybe", "postgres://u@h/d?timeout=3", "postgres:///d",
+    ])
+    func invalidPostgresURLsAreConfigurationErrors(url: String) {
+        #expect(throws: HostError.self) { try HostConfiguration.parsePostgresURL(url) }
+    }
+}

@@ -152,9 +152,35 @@ extension HostConfiguration {
             let rest = String(text[schemeEnd.upperBound...])
             guard !rest.isEmpty else { throw HostError.configuration("CERTCTL_DATABASE_URL (database_url): sqlite:// needs a path") }
             return .sqlite(path: URL(fileURLWithPath: rest, relativeTo: base).standardizedFileURL.path)
+        case "postgres", "postgresql":
+            return .postgres(try parsePostgresURL(text))
         default:
             // The scheme only: the URL may hold a password.
-            throw HostError.configuration("CERTCTL_DATABASE_URL (database_url): unsupported scheme '\(scheme)' (supported: sqlite)")
+            throw HostError.configuration(
+                "CERTCTL_DATABASE_URL (database_url): unsupported scheme '\(scheme)' (supported: sqlite, postgres)")
         }
+    }
+
+    /// `postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`. Errors
+    /// never repeat the URL (it may hold a password).
+    static func parsePostgresURL(_ text: String) throws -> PostgresLocation {
+        func invalid(_ why: String) -> HostError { HostError.configuration("CERTCTL_DATABASE_URL (database_url): \(why)") }
+        guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
+            throw invalid("not a postgres://user:password@host:port/database URL")
+        }
+        guard let username = components.user, !username.isEmpty else { throw invalid("the postgres URL names no user") }
+        let database = String(components.path.dropFirst())
+        guard !database.isEmpty, !database.contains("/") else { throw invalid("the postgres URL names no database (…/DBNAME)") }
+        var tls = PostgresLocation.TLSMode.prefer
+        for item in components.queryItems ?? [] {
+            guard item.name == "sslmode" else { throw invalid("unknown postgres URL parameter '\(item.name)' (known: sslmode)") }
+            guard let mode = item.value.flatMap(PostgresLocation.TLSMode.init(rawValue:)) else {
+                throw invalid("sslmode must be disable, prefer or require")
+            }
+            tls = mode
+        }
+        return PostgresLocation(
+            host: host, port: components.port ?? 5432, username: username.removingPercentEncoding ?? username,
+            password: components.password.map { $0.removingPercentEncoding ?? $0 }, database: database, tls: tls)
     }
 }

@@ -64,6 +64,37 @@ public struct RateLimitSettings: Sendable, Hashable {
 /// Where the host keeps its state.
 public enum DatabaseLocation: Sendable, Hashable {
     case sqlite(path: String)
+    case postgres(PostgresLocation)
+
+    /// For messages: the location without any password.
+    public var redacted: String {
+        switch self {
+        case .sqlite(let path): "sqlite://\(path)"
+        case .postgres(let location): location.description
+        }
+    }
+}
+
+/// A parsed `postgres://user:password@host:port/database?sslmode=…` URL. `description` never
+/// shows the password.
+public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
+    public enum TLSMode: String, Sendable, Hashable {
+        /// Plain TCP.
+        case disable
+        /// TLS when the server offers it, without certificate verification (libpq's default).
+        case prefer
+        /// TLS required, server certificate verified against the system trust store.
+        case require
+    }
+
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    public var database: String
+    public var tls: TLSMode
+
+    public var description: String { "postgres://\(username)@\(host):\(port)/\(database)?sslmode=\(tls.rawValue)" }
 }
 
 /// One configured issuer: the keys every issuer has, plus the connector's own options.

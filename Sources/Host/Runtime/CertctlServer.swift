@@ -24,7 +24,12 @@ public struct CertctlServer: Sendable {
     /// Runs until a shutdown signal.
     /// - Parameter printLine: where the bootstrapped admin key is printed (stdout).
     public func run(printLine: @Sendable (String) -> Void = { print($0) }) async throws {
-        let storage = try await HostRuntime.openStorage(configuration)
+        try await HostRuntime.withStorage(configuration, logger: logger) { storage in
+            try await serve(storage: storage, printLine: printLine)
+        }
+    }
+
+    private func serve(storage: any HostStorage, printLine: @Sendable (String) -> Void) async throws {
         // http-01 answers need the plain-HTTP listener; without it ACME issuers must use dns-01.
         let challenges = configuration.pkiHTTPListen == nil ? nil : HTTPChallengeResponses()
         let issuers = try await HostRuntime.loadIssuers(

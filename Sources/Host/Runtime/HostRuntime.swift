@@ -6,8 +6,12 @@ import X509
 /// Opens the host's state: data directory, database (migrated) and, for `serve`, the issuers.
 /// `serve`, `admin keys` and `ca init` all go through it so they share one database.
 public enum HostRuntime {
-    /// Creates the data directory (0700) and opens and migrates the database.
-    public static func openStorage(_ configuration: HostConfiguration) async throws -> any HostStorage {
+    /// Creates the data directory (0700), opens and migrates the database, and runs `body` with it
+    /// while the storage's background work (PostgreSQL's pool) runs alongside; that stops when
+    /// `body` returns.
+    public static func withStorage<T: Sendable>(
+        _ configuration: HostConfiguration, logger: Logger = Logger(label: "certctl"), _ body: (any HostStorage) async throws -> T
+    ) async throws -> T {
         do {
             try FileManager.default.createDirectory(
                 at: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
@@ -15,11 +19,20 @@ public enum HostRuntime {
         } catch {
             throw HostError.configuration("CERTCTL_DATA_DIR (data_dir): cannot create \(configuration.dataDirectory.path)")
         }
+        let storage: any HostStorage
         switch configuration.database {
-        case .sqlite(let path):
-            let storage = try SQLiteStorage(path: path)
-            try await storage.migrate()
-            return storage
+        case .sqlite(let path): storage = try SQLiteStorage(path: path)
+        case .postgres(let location): storage = try PostgresStorage(location, logger: logger)
+        }
+        return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+            group.addTask { await storage.run() }
+            defer { group.cancelAll() }
+            do {
+                try await storage.migrate()
+            } catch let error as HostError where error.code == .unavailable {
+                throw HostError.configuration("CERTCTL_DATABASE_URL: cannot reach the database (\(configuration.database.redacted))")
+            }
+            return try await body(storage)
         }
     }
 

@@ -4,8 +4,13 @@ import Foundation
 /// Everything the host persists. Each mutating call is one transaction that also writes its audit
 /// row, so a state change and its audit record land together or not at all.
 ///
-/// Implementations: ``SQLiteStorage`` (embedded default). Schema migrations are versioned in code.
+/// Implementations: ``SQLiteStorage`` (embedded default) and ``PostgresStorage``. Schema
+/// migrations are versioned in code.
 public protocol HostStorage: Sendable {
+    /// Runs what the storage needs in the background (PostgreSQL's connection pool) until the task
+    /// is cancelled. ``HostRuntime/withStorage(_:_:)`` runs it next to the storage's users.
+    func run() async
+
     /// Creates or upgrades the schema. Idempotent.
     func migrate() async throws
     /// Succeeds when the database answers.

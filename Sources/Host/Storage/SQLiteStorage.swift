@@ -29,6 +29,9 @@ public final class SQLiteStorage: HostStorage {
         try await withConnection { db in try db.transaction { try body(db) } }
     }
 
+    /// Nothing runs in the background for an embedded file.
+    public func run() async {}
+
     public func migrate() async throws {
         try await withConnection { db in try SQLiteSchema.migrate(db) }
     }

@@ -1,0 +1,179 @@
+import ConnectorAPI
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+
+/// ``HostStorage`` on PostgreSQL (postgres-nio's connection pool), for production and for several
+/// host instances on one database. Every mutating call is one transaction that also writes its
+/// audit row. Connection failures surface as `unavailable` (HTTP 503); the pool reconnects by itself.
+public final class PostgresStorage: HostStorage {
+    let client: PostgresClient
+    let logger: Logger
+    let location: PostgresLocation
+
+    public init(_ location: PostgresLocation, logger: Logger) throws {
+        let tls: PostgresClient.Configuration.TLS
+        switch location.tls {
+        case .disable: tls = .disable
+        case .prefer:
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .none
+            tls = .prefer(configuration)
+        case .require: tls = .require(TLSConfiguration.makeClientConfiguration())
+        }
+        var configuration = PostgresClient.Configuration(
+            host: location.host, port: location.port, username: location.username, password: location.password,
+            database: location.database, tls: tls)
+        configuration.options.connectTimeout = .seconds(3)
+        configuration.options.maximumConnections = 16
+        // The pool logs every failed reconnect attempt at info; certctl reports outages itself.
+        var poolLogger = logger
+        poolLogger.logLevel = max(logger.logLevel, .warning)
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
+        self.logger = logger
+        self.location = location
+    }
+
+    public func run() async { await client.run() }
+
+    public func migrate() async throws {
+        try await transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLock))", logger: self.logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+                logger: self.logger)
+            var applied = Set<Int64>()
+            for try await version in try await connection.query("SELECT version FROM schema_migrations", logger: self.logger).decode(
+                Int64.self)
+            {
+                applied.insert(version)
+            }
+            for migration in PostgresSchema.migrations where !applied.contains(migration.version) {
+                for statement in migration.sql {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                }
+                try await connection.query(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (\(migration.version), \(Date().unixSeconds))",
+                    logger: self.logger)
+            }
+        }
+    }
+
+    public func ping() async throws {
+        try await withConnection { connection in
+            _ = try await connection.query("SELECT 1", logger: self.logger)
+        }
+    }
+
+    // MARK: Access
+
+    /// Longest a call may wait for a connection and its queries. While PostgreSQL is unreachable the
+    /// pool keeps queued requests waiting; this turns the wait into a prompt 503.
+    static let operationTimeout = Duration.seconds(5)
+
+    /// Runs `body` on a pooled connection; database failures become `HostError`s.
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await Self.bounded { try await self.client.withConnection { connection in try await body(connection) } }
+        } catch {
+            throw mapped(error)
+        }
+    }
+
+    /// Runs `body` in one transaction (`BEGIN` … `COMMIT`, rolled back when it throws).
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await Self.bounded {
+                try await self.client.withTransaction(logger: self.logger) { connection in try await body(connection) }
+            }
+        } catch let error as PostgresTransactionError {
+            throw mapped(error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error)
+        } catch {
+            throw mapped(error)
+        }
+    }
+
+    struct OperationTimeout: Error {}
+
+    /// Runs `operation`, cancelling it (and so its connection lease) after ``operationTimeout``.
+    static func bounded<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                try await Task.sleep(for: operationTimeout)
+                throw OperationTimeout()
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
+    /// Host errors pass through; SQL errors are internal failures naming the SQLSTATE; anything else
+    /// (refused, reset, timed out) means the database is unavailable.
+    func mapped(_ error: any Error) -> any Error {
+        if error is HostError { return error }
+        if error is OperationTimeout {
+            logger.warning("database did not answer in time", metadata: ["timeout": "\(Self.operationTimeout)"])
+            return HostError(.unavailable, "database unavailable")
+        }
+        if let psql = error as? PSQLError {
+            if let state = psql.serverInfo?[.sqlState] {
+                // unique_violation: the row exists (e.g. a duplicate id); the caller's request conflicts.
+                if state == "23505" { return HostError(.conflict, "the record already exists") }
+                logger.error("database error", metadata: ["sqlstate": "\(state)", "message": "\(psql.serverInfo?[.message] ?? "")"])
+                return HostError(.internalFailure, "database error (SQLSTATE \(state))")
+            }
+            logger.warning("database unavailable", metadata: ["error": "\(psql.code)"])
+        }
+        return HostError(.unavailable, "database unavailable")
+    }
+
+    // MARK: Rows
+
+    static func rows(_ sequence: PostgresRowSequence) async throws -> [PostgresRandomAccessRow] {
+        var rows: [PostgresRandomAccessRow] = []
+        for try await row in sequence { rows.append(row.makeRandomAccess()) }
+        return rows
+    }
+
+    public func appendAudit(_ entry: AuditEntry) async throws {
+        try await withConnection { connection in try await self.insertAudit(entry, connection) }
+    }
+
+    public func auditEvents(limit: Int, beforeSeq: Int64?) async throws -> [AuditEntry] {
+        try await withConnection { connection in
+            let rows = try await Self.rows(
+                try await connection.query(
+                    "SELECT * FROM audit_events WHERE seq < \(beforeSeq ?? .max) ORDER BY seq DESC LIMIT \(Int64(limit))",
+                    logger: self.logger))
+            return try rows.map(Self.auditEntry)
+        }
+    }
+
+    func insertAudit(_ entry: AuditEntry, _ connection: PostgresConnection) async throws {
+        let detail = String(decoding: try JSONEncoder.sortedKeys.encode(entry.detail), as: UTF8.self)
+        try await connection.query(
+            """
+            INSERT INTO audit_events (occurred_at_ms, actor, action, target, detail)
+            VALUES (\(entry.occurredAt.unixMilliseconds), \(entry.actor), \(entry.action), \(entry.target), \(detail))
+            """, logger: logger)
+    }
+
+    static func auditEntry(_ row: PostgresRandomAccessRow) throws -> AuditEntry {
+        let detail = try JSONDecoder().decode([String: String].self, from: Data(try row["detail"].decode(String.self).utf8))
+        return AuditEntry(
+            seq: try row["seq"].decode(Int64.self),
+            occurredAt: Date(unixMilliseconds: try row["occurred_at_ms"].decode(Int64.self)),
+            actor: try row["actor"].decode(String.self),
+            action: try row["action"].decode(String.self),
+            target: try row["target"].decode(String.self),
+            detail: detail
+        )
+    }
+}
+
+extension ByteBuffer {
+    var allBytes: [UInt8] { getBytes(at: readerIndex, length: readableBytes) ?? [] }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+/// `certctl serve` on PostgreSQL (`CERTCTL_DATABASE_URL=postgres://…`), against the real server
+/// `scripts/test.sh` starts, and against a private cluster for the outage test.
+@Suite(.serialized) struct PostgresTests {
+    static var clusterURL: String {
+        get throws {
+            guard let url = ProcessInfo.processInfo.environment["CERTCTL_TEST_POSTGRES_URL"], !url.isEmpty else {
+                throw TestFailure("CERTCTL_TEST_POSTGRES_URL is not set: run the suite with scripts/test.sh")
+            }
+            return url
+        }
+    }
+
+    /// A new empty database in the cluster at `admin`; returns its URL.
+    static func freshDatabase(_ admin: String) async throws -> String {
+        let name = "certctl_it_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
+        try await Command.check(["psql", admin, "-Atqc", "CREATE DATABASE \(name)"])
+        return admin.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
+    }
+
+    @Test func serveOnPostgresEndToEnd() async throws {
+        let certctl = try Certctl()
+        let dir = certctl.directory
+        let env = ["CERTCTL_DATABASE_URL": try await Self.freshDatabase(try Self.clusterURL)]
+        try await ServerProcess.with(certctl, environment: env) { server in
+            let tls = dir.appendingPathComponent("data/tls/server.crt")
+            // The CLI works on the same database as the server.
+            let created = try await certctl.run(["admin", "keys", "create", "--name", "ops"], environment: env)
+            #expect(created.status == 0, "\(created.stderr)")
+            let migrated = try await certctl.run(["db", "migrate"], environment: env)
+            #expect(migrated.status == 0 && migrated.stdout.contains("up to date"), "\(migrated.stderr)")
+            let listed = try await certctl.run(["admin", "keys", "list"], environment: env)
+            #expect(listed.stdout.contains("ops") && listed.stdout.contains("bootstrap"), "\(listed.stdout)")
+
+            let issued = try await server.issue("pgleaf")
+            let id = try #require(issued["id"] as? String)
+            let revoked = try await server.request(
+                "POST", "/api/v1/certificates/\(id)/revoke", key: try server.adminKey, json: ["reason": "keyCompromise"], caFile: tls)
+            #expect(revoked.status == 200, "\(revoked.text)")
+            let ocsp = try await Command.run([
+                "openssl", "ocsp", "-issuer", certctl.caFile.path, "-cert", dir.appendingPathComponent("pgleaf.crt").path, "-url",
+                "\(server.pkiBaseURL)/.well-known/pki/ocsp/iss-local", "-CAfile", certctl.caFile.path,
+            ])
+            #expect(ocsp.stdout.contains("pgleaf.crt: revoked"), "\(ocsp.stdout)\(ocsp.stderr)")
+            let audit = try await server.request("GET", "/api/v1/audit?limit=20", key: try server.adminKey, caFile: tls)
+            #expect(audit.text.contains("cert_revoked") && audit.text.contains("api_key_created"))
+            #expect(try await server.request("GET", "/readyz", caFile: tls).status == 200)
+        }
+    }
+
+    /// An unreachable database stops start-up with a message that names it without the password.
+    @Test func unreachableDatabaseIsAClearStartupError() async throws {
+        let certctl = try Certctl()
+        let result = try await certctl.run(
+            ["serve"], environment: ["CERTCTL_DATABASE_URL": "postgres://certctl:s3cr3t-pw@127.0.0.1:\(Certctl.freePort())/certctl"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("cannot reach the database") && !result.stderr.contains("s3cr3t-pw"), "\(result.stderr)")
+    }
+
+    /// PostgreSQL stopped while serving: requests fail fast with 503 problems and `/readyz` says so;
+    /// once it is back the pool reconnects and nothing acknowledged before is lost.
+    @Test func databaseOutageIsA503AndRecovers() async throws {
+        let certctl = try Certctl()
+        let dir = certctl.directory
+        let cluster = dir.appendingPathComponent("pg").path
+        let script = Python.packageRoot.appendingPathComponent("scripts/postgres.sh").path
+        let admin = try await Command.check([script, "start", cluster]).trimmingCharacters(in: .whitespacesAndNewlines)
+        defer { _ = try? FileManager.default.removeItem(atPath: cluster) }
+        do {
+            let env = ["CERTCTL_DATABASE_URL": try await Self.freshDatabase(admin)]
+            try await ServerProcess.with(certctl, environment: env) { server in
+                let tls = dir.appendingPathComponent("data/tls/server.crt")
+                let before = try await server.issue("before")
+                try await Command.check([script, "pause", cluster])
+
+                let started = ContinuousClock.now
+                let down = try await server.request(
+                    "GET", "/api/v1/certificates/\(before["id"] as? String ?? "")", key: try server.adminKey, caFile: tls)
+                #expect(down.status == 503, "\(down.status) \(down.text)")
+                #expect(down.contentType.hasPrefix("application/problem+json"))
+                #expect(ContinuousClock.now - started < .seconds(8))
+                let ready = try await server.request("GET", "/readyz", caFile: tls)
+                #expect(ready.status == 503 && ready.text.contains("database"), "\(ready.text)")
+
+                try await Command.check([script, "resume", cluster])
+                var recovered = false
+                for _ in 0..<50 where !recovered {
+                    recovered = try await server.request("GET", "/readyz", caFile: tls).status == 200
+                    if !recovered { try await Task.sleep(for: .milliseconds(200)) }
+                }
+                #expect(recovered, "the pool did not reconnect within 10 s")
+                let after = try await server.request(
+                    "GET", "/api/v1/certificates/\(before["id"] as? String ?? "")", key: try server.adminKey, caFile: tls)
+                #expect(after.status == 200, "\(after.text)")
+                _ = try await server.issue("after")
+            }
+        } catch {
+            _ = try? await Command.check([script, "stop", cluster])
+            throw error
+        }
+        try await Command.check([script, "stop", cluster])
+    }
+}
