@@ -49,8 +49,11 @@ import Testing
             return (printed, try #require(try issued.json()["id"] as? String), caPEM)
         }
 
+        let tlsFile = certctl.dataDirectory.appendingPathComponent("tls/server.crt")
+        let firstTLS = try String(contentsOf: tlsFile, encoding: .utf8)
         try await ServerProcess.with(certctl) { server in
             #expect(!server.stdout.contains("ck_"), "the admin key must be printed only on the first start")
+            #expect(try String(contentsOf: tlsFile, encoding: .utf8) == firstTLS, "the TLS certificate must be reused")
             #expect(try server.adminKey == adminKey)
             let issuers = try await server.request("GET", "/api/v1/issuers", key: adminKey).json()
             #expect((issuers["issuers"] as? [[String: Any]])?.first?["ca_certificate_pem"] as? String == caPEM)

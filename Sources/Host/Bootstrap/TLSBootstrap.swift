@@ -18,8 +18,10 @@ struct TLSBootstrap {
 
     /// Whether a usable certificate is already on disk.
     func isCurrent(now: Date = Date()) -> Bool {
+        // The file holds the certificate followed by its chain: the first block is the server's.
         guard let text = try? String(contentsOf: certificateFile, encoding: .utf8),
-            let certificate = try? Certificate(pemEncoded: text),
+            let first = try? PEMDocument.parseMultiple(pemString: text).first,
+            let certificate = try? Certificate(pemDocument: first),
             FileManager.default.fileExists(atPath: keyFile.path)
         else { return false }
         return certificate.notValidAfter.timeIntervalSince(now) > Self.renewBefore

@@ -2,7 +2,8 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// The background service that keeps revocation data fresh:
+/// The background service that keeps revocation data fresh (on one instance at a time when several
+/// share a database):
 /// - re-signs each issuer's CRL every `CERTCTL_CRL_GENERATION_INTERVAL` (minus a fixed per-issuer
 ///   jitter of up to 10 %, so issuers do not all sign at once), and at once after a revocation;
 /// - rotates OCSP responder certificates inside their grace window (and creates them at start-up);
@@ -69,9 +70,16 @@ public final class RevocationScheduler: Service, Sendable {
         }
     }
 
+    /// Each tick, the instance that gets the database-wide scheduler lock runs one pass; the others
+    /// skip it. So passes never overlap across instances, and when an instance dies the next tick
+    /// of another one takes over.
     private func periodic() async {
         while !Task.isCancelled {
-            await runOnce()
+            do {
+                _ = try await storage.withExclusiveLock(.schedulerPass, wait: false) { await self.runOnce() }
+            } catch {
+                logger.error("scheduler pass skipped", metadata: ["error": "\(error)"])
+            }
             try? await clock.sleep(for: tick)
         }
     }
@@ -82,12 +90,8 @@ public final class RevocationScheduler: Service, Sendable {
         for issuer in crl.publishingIssuers {
             guard let signing = issuer.signing else { continue }
             do {
-                let latest: StoredCRL?
-                if let cached = crl.cached(issuerID: issuer.id) {
-                    latest = cached
-                } else {
-                    latest = try await storage.latestCRL(issuerID: issuer.id)
-                }
+                // The database's CRL may come from another instance.
+                let latest = try await storage.latestCRL(issuerID: issuer.id) ?? crl.cached(issuerID: issuer.id)
                 let age = latest.map { now.timeIntervalSince($0.thisUpdate) } ?? .infinity
                 let due = TimeInterval(interval.components.seconds) - (jitter[issuer.id] ?? 0)
                 if age >= due || (latest?.nextUpdate ?? .distantPast) <= now {

@@ -52,13 +52,24 @@ final class ResponderStore: Sendable {
     }
 
     private func loadOrRotate(_ issuer: LoadedIssuer, signing: any CASigningConnector) async throws -> Active {
-        if let record = try await storage.currentResponder(issuerID: issuer.id), !needsRotation(record.notAfter),
-            let loaded = load(record, ca: signing.caCertificate)
-        {
-            active.withLock { $0[issuer.id] = loaded }
-            return loaded
+        if let loaded = try await loadCurrent(issuer, signing: signing) { return loaded }
+        // Several instances may find it missing or due at once: one rotates, the others then load
+        // the responder it recorded (the key directory is shared like the CA key files).
+        let rotated = try await storage.withExclusiveLock(.responderRotation, wait: true) { () async throws -> Active in
+            if let loaded = try await self.loadCurrent(issuer, signing: signing) { return loaded }
+            return try await self.rotate(issuer, signing: signing)
         }
-        return try await rotate(issuer, signing: signing)
+        guard let rotated else { throw HostError(.internalFailure, "responder rotation lock not acquired") }
+        return rotated
+    }
+
+    /// The recorded responder when it is usable and not due for rotation.
+    private func loadCurrent(_ issuer: LoadedIssuer, signing: any CASigningConnector) async throws -> Active? {
+        guard let record = try await storage.currentResponder(issuerID: issuer.id), !needsRotation(record.notAfter),
+            let loaded = load(record, ca: signing.caCertificate)
+        else { return nil }
+        active.withLock { $0[issuer.id] = loaded }
+        return loaded
     }
 
     /// The stored responder, or `nil` when its key file is missing or does not match (self-heal).

@@ -60,8 +60,25 @@ public protocol HostStorage: Sendable {
     /// Drops cached responses that expired before `now`; returns how many.
     func pruneOCSPCache(now: Date) async throws -> Int
 
+    // MARK: Coordination between instances
+
+    /// Runs `body` while holding the database-wide lock `name`, so that across every host instance
+    /// on this database at most one runs it at a time. With `wait: false` returns `nil` at once when
+    /// another instance holds the lock. The lock is released when `body` ends, or by the database when
+    /// the instance dies. (SQLite has one instance per file: the body just runs.)
+    func withExclusiveLock<T: Sendable>(_ name: ExclusiveLock, wait: Bool, _ body: @escaping @Sendable () async throws -> T)
+        async throws -> T?
+
     /// Appends an audit row for an event that changes no other state.
     func appendAudit(_ entry: AuditEntry) async throws
     /// At most `limit` rows, newest first, with `seq` below `beforeSeq` when given.
     func auditEvents(limit: Int, beforeSeq: Int64?) async throws -> [AuditEntry]
+}
+
+/// Database-wide locks that serialise work across host instances.
+public enum ExclusiveLock: Int64, Sendable {
+    /// One scheduler pass (CRL generation, responder rotation, cache pruning) at a time.
+    case schedulerPass = 0x6365_7274_0001
+    /// One OCSP responder bootstrap or rotation at a time.
+    case responderRotation = 0x6365_7274_0002
 }

@@ -32,6 +32,13 @@ public final class SQLiteStorage: HostStorage {
     /// Nothing runs in the background for an embedded file.
     public func run() async {}
 
+    /// One instance per SQLite file: nothing to coordinate with.
+    public func withExclusiveLock<T: Sendable>(_ name: ExclusiveLock, wait: Bool, _ body: @escaping @Sendable () async throws -> T)
+        async throws -> T?
+    {
+        try await body()
+    }
+
     public func migrate() async throws {
         try await withConnection { db in try SQLiteSchema.migrate(db) }
     }

@@ -95,6 +95,35 @@ public final class PostgresStorage: HostStorage {
         }
     }
 
+    /// A session-level advisory lock on one pooled connection, held for `body` and released after it
+    /// (or by PostgreSQL when the connection or the instance dies). The lock wait and `body` are not
+    /// bounded by ``operationTimeout``: a CRL pass may take longer than one query.
+    public func withExclusiveLock<T: Sendable>(_ name: ExclusiveLock, wait: Bool, _ body: @escaping @Sendable () async throws -> T)
+        async throws -> T?
+    {
+        do {
+            return try await client.withConnection { connection -> T? in
+                if wait {
+                    _ = try await connection.query("SELECT pg_advisory_lock(\(name.rawValue))", logger: self.logger)
+                } else {
+                    let rows = try await Self.rows(
+                        try await connection.query("SELECT pg_try_advisory_lock(\(name.rawValue)) AS locked", logger: self.logger))
+                    guard try rows.first?["locked"].decode(Bool.self) == true else { return nil }
+                }
+                do {
+                    let result = try await body()
+                    _ = try? await connection.query("SELECT pg_advisory_unlock(\(name.rawValue))", logger: self.logger)
+                    return result
+                } catch {
+                    _ = try? await connection.query("SELECT pg_advisory_unlock(\(name.rawValue))", logger: self.logger)
+                    throw error
+                }
+            }
+        } catch {
+            throw mapped(error)
+        }
+    }
+
     struct OperationTimeout: Error {}
 
     /// Runs `operation`, cancelling it (and so its connection lease) after ``operationTimeout``.

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Two `certctl serve` processes on one PostgreSQL database with the same config, CA key files and
+/// data directory — as two machines mounting the same secrets would.
+@Suite(.serialized) struct MultiInstanceTests {
+    static func crlNumber(_ server: ServerProcess, _ dir: URL) async throws -> (number: Int, text: String) {
+        let crl = try await server.request(
+            "GET", "/.well-known/pki/crl/iss-local", caFile: dir.appendingPathComponent("data/tls/server.crt"))
+        let file = dir.appendingPathComponent("crl-\(UUID().uuidString.prefix(6)).der")
+        try crl.body.write(to: file)
+        let text = try await Command.check(["openssl", "crl", "-inform", "DER", "-in", file.path, "-noout", "-text", "-crlnumber"])
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("crlNumber=") }),
+            let number = Int(line.dropFirst("crlNumber=0x".count), radix: 16)
+        else { throw TestFailure("no CRL number in \(text)") }
+        return (number, text)
+    }
+
+    @Test func twoInstancesShareRevocationStateAndSchedulerWork() async throws {
+        let certctl = try Certctl()
+        let dir = certctl.directory
+        let database = try await PostgresTests.freshDatabase(try PostgresTests.clusterURL)
+        let env = ["CERTCTL_DATABASE_URL": database, "CERTCTL_CRL_GENERATION_INTERVAL": "4s"]
+        // A first start bootstraps the shared data directory; then no OCSP responder exists, so the
+        // two instances started together both need one at the same moment.
+        await (try await ServerProcess(certctl, environment: env)).stop()
+        try await Command.check(["psql", database, "-Atqc", "DELETE FROM ocsp_responders"])
+        try? FileManager.default.removeItem(at: certctl.dataDirectory.appendingPathComponent("ocsp-keys"))
+        async let startA = ServerProcess(certctl, environment: env)
+        async let startB = ServerProcess(certctl, environment: env)
+        let (a, b) = try await (startA, startB)
+        defer { Task { _ = await (a.stop(), b.stop()) } }
+        let tls = dir.appendingPathComponent("data/tls/server.crt")
+        let key = try a.adminKey
+
+        // Issued through A, revoked through A: B's OCSP and CRL say revoked within a second.
+        let issued = try await a.issue("shared")
+        let serial = try #require(issued["serial"] as? String)
+        let revoked = try await a.request(
+            "POST", "/api/v1/certificates/\(issued["id"] as? String ?? "")/revoke", key: key, json: ["reason": "keyCompromise"], caFile: tls
+        )
+        #expect(revoked.status == 200)
+        let started = ContinuousClock.now
+        let ocsp = try await Command.run([
+            "openssl", "ocsp", "-issuer", certctl.caFile.path, "-cert", dir.appendingPathComponent("shared.crt").path, "-url",
+            "\(b.pkiBaseURL)/.well-known/pki/ocsp/iss-local", "-CAfile", certctl.caFile.path,
+        ])
+        #expect(ocsp.stdout.contains("shared.crt: revoked"), "\(ocsp.stdout)\(ocsp.stderr)")
+        var onB = false
+        while !onB && ContinuousClock.now - started < .seconds(1) {
+            onB = try await Self.crlNumber(b, dir).text.uppercased().contains(serial.uppercased())
+            if !onB { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(onB, "B's CRL did not list the serial revoked through A within 1 s")
+
+        // One responder certificate per issuer, not one per instance.
+        let responders = try await Command.check([
+            "psql", database, "-Atqc", "SELECT count(*) FROM ocsp_responders WHERE issuer_id = 'iss-local'",
+        ])
+        #expect(responders.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+
+        // Concurrent issuance through both: no lost rows, no duplicate serials.
+        let countSQL =
+            "SELECT count(*), count(DISTINCT serial) FROM certificates; SELECT count(*) FROM audit_events WHERE action = 'cert_issued'"
+        let initial = try await Command.check(["psql", database, "-Atqc", countSQL]).split(separator: "\n")
+        let rowsBefore = try #require(Int(initial.first?.split(separator: "|").first ?? ""))
+        let results = try await withThrowingTaskGroup(of: Int.self) { group in
+            for n in 0..<16 {
+                group.addTask {
+                    try await (n % 2 == 0 ? a : b).request(
+                        "POST", "/api/v1/certificates", key: key,
+                        json: [
+                            "issuer_id": "iss-local",
+                            "csr_pem": try String(contentsOf: dir.appendingPathComponent("shared.csr"), encoding: .utf8),
+                        ],
+                        caFile: tls
+                    ).status
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(results.allSatisfy { $0 == 201 }, "\(results)")
+        let counts = try await Command.check(["psql", database, "-Atqc", countSQL])
+        let expected = rowsBefore + 16
+        #expect(counts.split(separator: "\n") == ["\(expected)|\(expected)", "\(expected)"], "\(counts)")
+
+        // A killed with issuances in flight: every certificate row has its audit row and vice versa.
+        let csr = try String(contentsOf: dir.appendingPathComponent("shared.csr"), encoding: .utf8)
+        let before = try await Self.crlNumber(b, dir).number
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<24 {
+                group.addTask {
+                    _ = try? await a.request(
+                        "POST", "/api/v1/certificates", key: key, json: ["issuer_id": "iss-local", "csr_pem": csr], caFile: tls)
+                }
+            }
+            try await Task.sleep(for: .milliseconds(150))
+            kill(a.process.processIdentifier, SIGKILL)
+            try await group.waitForAll()
+        }
+        let orphans = try await Command.check([
+            "psql", database, "-Atqc",
+            """
+            SELECT (SELECT count(*) FROM certificates c WHERE NOT EXISTS
+                       (SELECT 1 FROM audit_events e WHERE e.target = 'certificate:' || c.id AND e.action = 'cert_issued')),
+                   (SELECT count(*) FROM audit_events e WHERE e.action = 'cert_issued' AND NOT EXISTS
+                       (SELECT 1 FROM certificates c WHERE e.target = 'certificate:' || c.id))
+            """,
+        ])
+        #expect(orphans.trimmingCharacters(in: .whitespacesAndNewlines) == "0|0", "\(orphans)")
+
+        // CRL numbers only go up, whichever instance signs; with A killed, B keeps the schedule.
+        try await Task.sleep(for: .seconds(6))
+        let after = try await Self.crlNumber(b, dir).number
+        #expect(after > before, "B did not take over CRL generation: \(before) → \(after)")
+        // Every signed CRL got its own number (the served one only ever moves up, checked above).
+        let numbers = try await Command.check(["psql", database, "-Atqc", "SELECT crl_number FROM crl_events WHERE succeeded"])
+        let signed = numbers.split(separator: "\n").compactMap { Int($0) }
+        #expect(signed.count >= 3 && Set(signed).count == signed.count, "\(signed)")
+    }
+}
