@@ -12,7 +12,7 @@ import Testing
         let dir = certctl.directory
         let pebble = try await Pebble(in: dir, nonceRejectPercent: 25)
         defer { Task { await pebble.stop() } }
-        let config = try pebble.writeConfig(in: dir)
+        let config = try pebble.writeConfig(for: certctl)
         #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"]).status == 0)
 
         try await ServerProcess.with(certctl, arguments: ["--config", config.path]) { server in
@@ -100,7 +100,7 @@ import Testing
         let pkiPort = Certctl.freePort()
         let pebble = try await Pebble(in: dir, httpPort: pkiPort, alwaysValid: false)
         defer { Task { await pebble.stop() } }
-        let config = try pebble.writeConfig(in: dir)
+        let config = try pebble.writeConfig(for: certctl)
         #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"]).status == 0)
         try await ServerProcess.with(certctl, arguments: ["--config", config.path], pkiPort: pkiPort) { server in
             let tls = dir.appendingPathComponent("data/tls/server.crt")
@@ -144,7 +144,7 @@ import Testing
             """
         try script.write(to: hook, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook.path)
-        let config = try pebble.writeConfig(in: dir, acmeOptions: ["challenge": "dns-01", "dns_hook": hook.path])
+        let config = try pebble.writeConfig(for: certctl, acmeOptions: ["challenge": "dns-01", "dns_hook": hook.path])
         #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"]).status == 0)
         try await ServerProcess.with(certctl, arguments: ["--config", config.path]) { server in
             let tls = dir.appendingPathComponent("data/tls/server.crt")
@@ -184,7 +184,7 @@ import Testing
         let dir = certctl.directory
         let pebble = try await Pebble(in: dir)
         defer { Task { await pebble.stop() } }
-        let config = try pebble.writeConfig(in: dir, acmeOptions: ["circuit_breaker_failures": "2", "circuit_breaker_open": "2s"])
+        let config = try pebble.writeConfig(for: certctl, acmeOptions: ["circuit_breaker_failures": "2", "circuit_breaker_open": "2s"])
         #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"]).status == 0)
         try await ServerProcess.with(certctl, arguments: ["--config", config.path]) { server in
             let tls = dir.appendingPathComponent("data/tls/server.crt")

@@ -12,23 +12,9 @@ import Testing
     static let opensslCA = Python.packageRoot.appendingPathComponent("examples/connectors/openssl-ca/plugin.py").path
 
     /// A config with the local issuer and one external issuer.
-    static func writeConfig(in directory: URL, command: [String], extra: String = "") throws -> URL {
+    static func writeConfig(for certctl: Certctl, command: [String], extra: String = "") throws -> URL {
         let list = command.map { "\"\($0)\"" }.joined(separator: ", ")
-        let yaml = """
-            issuers:
-              - id: iss-local
-                type: local
-                key_file: ca/iss-local.key
-                cert_file: ca/iss-local.crt
-              - id: iss-plugin
-                type: external
-                command: [\(list)]
-            \(extra)
-
-            """
-        let file = directory.appendingPathComponent("certctl.yaml")
-        try yaml.write(to: file, atomically: true, encoding: .utf8)
-        return file
+        return try certctl.writeConfig(withLocalIssuerAnd: "  - id: iss-plugin\n    type: external\n    command: [\(list)]\n\(extra)")
     }
 
     /// The plugin children of a running server.
@@ -50,7 +36,7 @@ import Testing
     @Test func pythonSignPluginEndToEnd() async throws {
         let certctl = try Certctl()
         let dir = certctl.directory
-        let config = try Self.writeConfig(in: dir, command: [Python.interpreter, Self.pythonCA])
+        let config = try Self.writeConfig(for: certctl, command: [Python.interpreter, Self.pythonCA])
         #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"]).status == 0)
         var pluginPIDs: [Int32] = []
         try await ServerProcess.with(certctl, arguments: ["--config", config.path]) { server in
@@ -112,7 +98,7 @@ import Testing
     @Test func opensslCAPluginPassesThrough() async throws {
         let certctl = try Certctl()
         let dir = certctl.directory
-        let config = try Self.writeConfig(in: dir, command: [Self.opensslCA])
+        let config = try Self.writeConfig(for: certctl, command: [Self.opensslCA])
         #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"]).status == 0)
         try await ServerProcess.with(certctl, arguments: ["--config", config.path]) { server in
             let tls = dir.appendingPathComponent("data/tls/server.crt")
@@ -160,7 +146,7 @@ import Testing
         let certctl = try Certctl()
         let dir = certctl.directory
         let config = try Self.writeConfig(
-            in: dir, command: [Python.interpreter, Self.pythonCA], extra: "    env:\n      PYTHON_CA_SIGN_DELAY: \"1.5\"")
+            for: certctl, command: [Python.interpreter, Self.pythonCA], extra: "    env:\n      PYTHON_CA_SIGN_DELAY: \"1.5\"")
         #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"]).status == 0)
         try await ServerProcess.with(certctl, arguments: ["--config", config.path]) { server in
             let first = try #require(try await Self.children(of: server).first)
@@ -182,9 +168,9 @@ import Testing
     /// A plugin slower than `timeout`: the call fails with 504 within the limit, not after the plugin.
     @Test func slowPluginCallsAreTimedOut() async throws {
         let certctl = try Certctl()
-        let dir = certctl.directory
         let config = try Self.writeConfig(
-            in: dir, command: [Python.interpreter, Self.pythonCA], extra: "    timeout: 1s\n    env:\n      PYTHON_CA_SIGN_DELAY: \"5\"")
+            for: certctl, command: [Python.interpreter, Self.pythonCA],
+            extra: "    timeout: 1s\n    env:\n      PYTHON_CA_SIGN_DELAY: \"5\"")
         #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"]).status == 0)
         try await ServerProcess.with(certctl, arguments: ["--config", config.path]) { server in
             // The start-up CRL and OCSP-responder signatures time out first (and fail any call sharing
@@ -218,7 +204,7 @@ import Testing
             """
         try script.write(to: fixture, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fixture.path)
-        let config = try Self.writeConfig(in: dir, command: [fixture.path], extra: "    timeout: 2s\n    max_restart_backoff: 1s")
+        let config = try Self.writeConfig(for: certctl, command: [fixture.path], extra: "    timeout: 2s\n    max_restart_backoff: 1s")
         #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"]).status == 0)
         try await ServerProcess.with(certctl, arguments: ["--config", config.path]) { server in
             let tls = dir.appendingPathComponent("data/tls/server.crt")
@@ -261,13 +247,13 @@ import Testing
         try FileManager.default.copyItem(atPath: Self.opensslCA, toPath: plugin.path)
         let good = try await Command.check(["sha256sum", plugin.path]).prefix(64)
         let bad = String(repeating: "0", count: 64)
-        let config = try Self.writeConfig(in: dir, command: [plugin.path], extra: "    sha256: \(bad)")
+        let config = try Self.writeConfig(for: certctl, command: [plugin.path], extra: "    sha256: \(bad)")
         #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"]).status == 0)
         let refused = try await certctl.run(
             ["serve", "--config", config.path], environment: ["CERTCTL_LISTEN": "127.0.0.1:\(Certctl.freePort())"])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("issuer iss-plugin") && refused.stderr.contains("not the pinned \(bad)"), "\(refused.stderr)")
-        _ = try Self.writeConfig(in: dir, command: [plugin.path], extra: "    sha256: \(good)")
+        _ = try Self.writeConfig(for: certctl, command: [plugin.path], extra: "    sha256: \(good)")
         try await ServerProcess.with(certctl, arguments: ["--config", config.path]) { server in
             let pinned = try await Self.issue(server, "iss-plugin", "pinned")
             #expect(pinned.status == 201, "\(pinned.text)")

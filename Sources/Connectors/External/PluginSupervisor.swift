@@ -49,13 +49,20 @@ actor PluginSupervisor {
             retire(process, failure.reason)
             throw ConnectorError(.unavailable, "issuer \(issuerID): \(failure.reason)")
         }
-        let envelope = try? PluginProtocol.decoder.decode(PluginProtocol.Envelope.self, from: line)
-        if let error = envelope?.error { throw error.connectorError(issuerID: issuerID, method: method) }
+        let result = try decode(line, method: method, as: Result.self)
+        failures = 0
+        return result
+    }
+
+    /// A response line's result, or the plugin's JSON-RPC error as a ``ConnectorError``.
+    private func decode<Result: Decodable>(_ line: Data, method: String, as type: Result.Type) throws -> Result {
+        if let error = (try? PluginProtocol.decoder.decode(PluginProtocol.Envelope.self, from: line))?.error {
+            throw error.connectorError(issuerID: issuerID, method: method)
+        }
         guard let response = try? PluginProtocol.decoder.decode(PluginProtocol.Response<Result>.self, from: line) else {
             throw ConnectorError(
                 .upstreamFailure, "issuer \(issuerID): plugin answered \(method) with an invalid result: \(PluginProcess.preview(line))")
         }
-        failures = 0
         return response.result
     }
 
@@ -201,15 +208,7 @@ actor PluginSupervisor {
         } catch let failure as PluginProcess.Failure {
             throw ConnectorError(.unavailable, "issuer \(issuerID): \(failure.reason)")
         }
-        if let error = (try? PluginProtocol.decoder.decode(PluginProtocol.Envelope.self, from: line))?.error {
-            throw error.connectorError(issuerID: issuerID, method: "describe")
-        }
-        guard let response = try? PluginProtocol.decoder.decode(PluginProtocol.Response<PluginProtocol.DescribeResult>.self, from: line)
-        else {
-            throw ConnectorError(
-                .upstreamFailure, "issuer \(issuerID): the plugin's describe result is invalid: \(PluginProcess.preview(line))")
-        }
-        return response.result.caChainPem ?? ""
+        return try decode(line, method: "describe", as: PluginProtocol.DescribeResult.self).caChainPem ?? ""
     }
 
     // MARK: Timeouts

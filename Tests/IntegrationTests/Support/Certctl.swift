@@ -36,6 +36,23 @@ struct Certctl: Sendable {
         try await Command.run([Self.binary] + arguments, environment: environment(extra), directory: directory)
     }
 
+    /// Writes `certctl.yaml` with the file-backed `iss-local` issuer followed by `issuerYAML` (one
+    /// more issuer, its lines indented as list items under `issuers:`); returns its URL.
+    func writeConfig(withLocalIssuerAnd issuerYAML: String) throws -> URL {
+        let yaml = """
+            issuers:
+              - id: iss-local
+                type: local
+                key_file: ca/iss-local.key
+                cert_file: ca/iss-local.crt
+            \(issuerYAML)
+
+            """
+        let file = directory.appendingPathComponent("certctl.yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
     /// A free TCP port on 127.0.0.1 (bound, read back, released).
     static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -106,25 +106,12 @@ final class Pebble: @unchecked Sendable {
         try pem.write(to: file, atomically: true, encoding: .utf8)
     }
 
-    /// A config file with the bootstrapped-style local issuer and one ACME issuer.
-    func writeConfig(in directory: URL, acmeOptions: [String: String] = [:]) throws -> URL {
+    /// A config file with the local issuer and one ACME issuer fronting this Pebble.
+    func writeConfig(for certctl: Certctl, acmeOptions: [String: String] = [:]) throws -> URL {
         var acme = ["directory_url": directoryURL, "ca_bundle_file": tlsCertificate.path, "terms_of_service_agreed": "true"]
         acme.merge(acmeOptions) { $1 }
         let acmeLines = acme.sorted { $0.key < $1.key }.map { "    \($0.key): \"\($0.value)\"" }.joined(separator: "\n")
-        let yaml = """
-            issuers:
-              - id: iss-local
-                type: local
-                key_file: ca/iss-local.key
-                cert_file: ca/iss-local.crt
-              - id: iss-acme
-                type: acme
-            \(acmeLines)
-
-            """
-        let file = directory.appendingPathComponent("certctl.yaml")
-        try yaml.write(to: file, atomically: true, encoding: .utf8)
-        return file
+        return try certctl.writeConfig(withLocalIssuerAnd: "  - id: iss-acme\n    type: acme\n\(acmeLines)")
     }
 
     deinit {
