@@ -59,13 +59,11 @@ struct CLIError: Error, CustomStringConvertible {
 }
 
 enum Logs {
-    /// Log lines go to stderr; stdout is kept for output meant for scripts (keys, results).
-    static func bootstrap(level: Logger.Level) -> Logger {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        return Logger(label: "certctl")
+    /// Log lines go to stderr; stdout is kept for output meant for scripts (keys, results). The
+    /// level follows the returned control, which a SIGHUP reload of `serve` sets.
+    static func bootstrap(level: Logger.Level) -> (Logger, LogLevelControl) {
+        let control = LogLevelControl(level)
+        LoggingSystem.bootstrap { label in control.makeHandler(StreamLogHandler.standardError(label: label)) }
+        return (Logger(label: "certctl"), control)
     }
 }

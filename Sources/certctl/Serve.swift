@@ -12,10 +12,11 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        let logger = Logs.bootstrap(level: configuration.logLevel)
+        let (logger, level) = Logs.bootstrap(level: configuration.logLevel)
         do {
-            try await CertctlServer(configuration: configuration, registry: BuiltInConnectors.registry, logger: logger).run(printLine: {
-                line in
+            let server = CertctlServer(
+                configuration: configuration, registry: BuiltInConnectors.registry, logger: logger, logLevel: level)
+            try await server.run(printLine: { line in
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             })
         } catch {

@@ -73,14 +73,15 @@ struct FlakySigningConnector: CASigningConnector {
     }
 
     @Test func generationFailuresAreCountedAndRecordedAndNumbersAreNotReused() async throws {
-        let crl = crlService()
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let crl = crlService(now: { start })
         let first = try await crl.current(issuerID: "iss-test")
-        #expect(first.number == 1)
+        #expect(first.number == 1_800_000_000_000, "the first number is the time in milliseconds")
         failing.on = true
         await #expect(throws: ConnectorError.self) { try await crl.regenerate(issuers["iss-test"]!, fresh: true) }
         failing.on = false
         let third = try await crl.regenerate(issuers["iss-test"]!, fresh: true)
-        #expect(third.number == 3, "the number allocated for the failed attempt is skipped, never reused")
+        #expect(third.number == first.number + 2, "the number allocated for the failed attempt is skipped, never reused")
         let events = try await storage.crlEvents(issuerID: "iss-test", limit: 10)
         #expect(events.map(\.succeeded) == [true, false, true])
         let exposition = String(decoding: metrics.exposition(), as: UTF8.self)
@@ -148,13 +149,17 @@ struct FlakySigningConnector: CASigningConnector {
             crl: crl, responders: responders, storage: storage, settings: settings, logger: Logger(label: "test"), now: now
         )
         await scheduler.runOnce()
-        #expect(try await storage.latestCRL(issuerID: "iss-test")?.number == 1)
+        let first = try #require(try await storage.latestCRL(issuerID: "iss-test")?.number)
         #expect(try await storage.currentResponder(issuerID: "iss-test") != nil)
         await scheduler.runOnce()
-        #expect(try await storage.latestCRL(issuerID: "iss-test")?.number == 1, "not due yet")
+        #expect(try await storage.latestCRL(issuerID: "iss-test")?.number == first, "not due yet")
         clock.withLock { $0 = $0.addingTimeInterval(TimeInterval(settings.crlGenerationInterval)) }
         await scheduler.runOnce()
-        #expect(try await storage.latestCRL(issuerID: "iss-test")?.number == 2, "due after one interval")
+        let second = try #require(try await storage.latestCRL(issuerID: "iss-test")?.number)
+        #expect(second > first, "due after one interval")
+        _ = try await storage.transaction { db in try db.query("DELETE FROM crl_cache WHERE issuer_id = 'iss-test'") }
+        await scheduler.runOnce()
+        #expect(try await storage.latestCRL(issuerID: "iss-test")?.number ?? 0 > second, "a deleted CRL row is regenerated on the next pass")
     }
 
     @Test func respondersRotateInsideTheGraceWindowAndSelfHeal() async throws {
@@ -187,6 +192,25 @@ struct FlakySigningConnector: CASigningConnector {
         #expect(healed.certificate != second.certificate)
         let rotations = try await storage.auditEvents(limit: 10, beforeSeq: nil).filter { $0.action == "ocsp_responder_rotated" }
         #expect(rotations.count == 3)
+    }
+
+    @Test func aRunningResponderNoticesItsKeyFileOrRowWasDeleted() async throws {
+        let clock = Mutex(Date())
+        let responders = ResponderStore(
+            storage: storage, settings: settings, metrics: metrics, logger: Logger(label: "test"), now: { clock.withLock { $0 } })
+        let issuer = issuers["iss-test"]!
+        let first = try await responders.responder(for: issuer, signing: issuer.signing!)
+        try FileManager.default.removeItem(at: first.keyFile)
+        let afterKeyLoss = try await responders.responder(for: issuer, signing: issuer.signing!)
+        #expect(afterKeyLoss.serial != first.serial, "a deleted key file is noticed at the next use")
+        #expect(FileManager.default.fileExists(atPath: afterKeyLoss.keyFile.path))
+
+        _ = try await storage.transaction { db in try db.query("DELETE FROM ocsp_responders WHERE issuer_id = 'iss-test'") }
+        #expect(try await responders.responder(for: issuer, signing: issuer.signing!).serial == afterKeyLoss.serial, "rechecked once a second")
+        clock.withLock { $0 = $0.addingTimeInterval(ResponderStore.recheckInterval) }
+        let afterRowLoss = try await responders.responder(for: issuer, signing: issuer.signing!)
+        #expect(afterRowLoss.serial != afterKeyLoss.serial, "a deleted row is noticed within the recheck interval")
+        #expect(try await storage.currentResponder(issuerID: "iss-test")?.serial == afterRowLoss.serial)
     }
 }
 

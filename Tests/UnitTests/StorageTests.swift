@@ -131,11 +131,15 @@ import Testing
     func crlNumbersIncreaseAndOnlyNewerCRLsReplace(backend: StorageBackend) async throws {
         try await backend.with { storage in
             let numbers = try await withThrowingTaskGroup(of: Int64.self) { group in
-                for _ in 0..<20 { group.addTask { try await storage.allocateCRLNumber(issuerID: "iss-a") } }
+                for _ in 0..<20 { group.addTask { try await storage.allocateCRLNumber(issuerID: "iss-a", atLeast: 0) } }
                 return try await group.reduce(into: [Int64]()) { $0.append($1) }
             }
             #expect(numbers.sorted() == Array(1...20))
-            #expect(try await storage.allocateCRLNumber(issuerID: "iss-b") == 1)
+            #expect(try await storage.allocateCRLNumber(issuerID: "iss-b", atLeast: 0) == 1)
+            // The floor (time in ms) wins over the counter, and the counter continues above it.
+            #expect(try await storage.allocateCRLNumber(issuerID: "iss-a", atLeast: 1_000) == 1_000)
+            #expect(try await storage.allocateCRLNumber(issuerID: "iss-a", atLeast: 900) == 1_001)
+            #expect(try await storage.allocateCRLNumber(issuerID: "iss-c", atLeast: 1_700_000_000_000) == 1_700_000_000_000)
             func crl(_ number: Int64) -> StoredCRL {
                 StoredCRL(
                     issuerID: "iss-a", number: number, der: [0x30, UInt8(number)], thisUpdate: Date(timeIntervalSince1970: 1_800_000_000),

@@ -78,7 +78,9 @@ public final class CRLService: Sendable {
         var number: Int64?
         var revokedCount: Int?
         do {
-            number = try await storage.allocateCRLNumber(issuerID: issuer.id)
+            // Time-based floor: a restored backup or a lost counter row never brings back a number
+            // that was already published.
+            number = try await storage.allocateCRLNumber(issuerID: issuer.id, atLeast: started.unixMilliseconds)
             let revoked = try await storage.revokedSerials(issuerID: issuer.id, notExpiredAt: started)
             revokedCount = revoked.count
             let der = try await Self.sign(

@@ -5,7 +5,8 @@ import ServiceLifecycle
 /// The background service that keeps revocation data fresh (on one instance at a time when several
 /// share a database):
 /// - re-signs each issuer's CRL every `CERTCTL_CRL_GENERATION_INTERVAL` (minus a fixed per-issuer
-///   jitter of up to 10 %, so issuers do not all sign at once), and at once after a revocation;
+///   jitter of up to 10 %, so issuers do not all sign at once), at once after a revocation, and on
+///   the next pass when the stored CRL is missing;
 /// - rotates OCSP responder certificates inside their grace window (and creates them at start-up);
 /// - prunes expired pre-signed OCSP responses.
 ///
@@ -90,8 +91,9 @@ public final class RevocationScheduler: Service, Sendable {
         for issuer in crl.publishingIssuers {
             guard let signing = issuer.signing else { continue }
             do {
-                // The database's CRL may come from another instance.
-                let latest = try await storage.latestCRL(issuerID: issuer.id) ?? crl.cached(issuerID: issuer.id)
+                // The database's CRL may come from another instance. A missing row (deleted by an
+                // operator, or a restored database) is regenerated now, whatever is in memory.
+                let latest = try await storage.latestCRL(issuerID: issuer.id)
                 let age = latest.map { now.timeIntervalSince($0.thisUpdate) } ?? .infinity
                 let due = TimeInterval(interval.components.seconds) - (jitter[issuer.id] ?? 0)
                 if age >= due || (latest?.nextUpdate ?? .distantPast) <= now {

@@ -8,7 +8,7 @@ import Synchronization
 /// registry owned by this instance (no global bootstrap).
 public final class HostMetrics: Sendable {
     public enum Area: String, Sendable, CaseIterable {
-        case ocsp, crl, issuance, revocation, export, ratelimit
+        case ocsp, crl, issuance, revocation, export, ratelimit, reload
     }
 
     /// Every documented label, created at start-up so each series is exposed from 0.
@@ -23,6 +23,7 @@ public final class HostMetrics: Sendable {
         .revocation: ["revoked", "refused"],
         .export: ["pem", "pkcs12", "failed"],
         .ratelimit: ["ocsp", "export"],
+        .reload: ["succeeded", "failed"],
     ]
 
     private let registry = PrometheusCollectorRegistry()

@@ -20,7 +20,13 @@ final class ResponderStore: Sendable {
         /// SHA-1 of the responder's public key: the `byKey` ResponderID.
         var keyHash: [UInt8]
         var notAfter: Date
+        var serial: String
+        var keyFile: URL
     }
+
+    /// How often a responder in memory is checked against the database (row deleted by an
+    /// operator, or replaced by another instance). Its key file is checked on every use.
+    static let recheckInterval: TimeInterval = 1
 
     let storage: any HostStorage
     let settings: RevocationSettings
@@ -28,6 +34,7 @@ final class ResponderStore: Sendable {
     let logger: Logger
     let now: @Sendable () -> Date
     private let active = Mutex<[String: Active]>([:])
+    private let verifiedAt = Mutex<[String: Date]>([:])
     private let flights = SingleFlight<Active>()
 
     init(
@@ -43,8 +50,36 @@ final class ResponderStore: Sendable {
 
     /// The responder to sign with, rotated first when due.
     func responder(for issuer: LoadedIssuer, signing: any CASigningConnector) async throws -> Active {
-        if let current = active.withLock({ $0[issuer.id] }), !needsRotation(current.notAfter) { return current }
+        if let current = active.withLock({ $0[issuer.id] }), !needsRotation(current.notAfter), await stillCurrent(current, issuer.id) {
+            return current
+        }
         return try await flights.run(issuer.id) { try await self.loadOrRotate(issuer, signing: signing) }
+    }
+
+    /// Whether the responder in memory is still the recorded one with its key on disk: deleting the
+    /// key file takes effect at the next signature, deleting the row within ``recheckInterval``.
+    /// While the database is unreachable the responder in memory is kept.
+    private func stillCurrent(_ current: Active, _ issuerID: String) async -> Bool {
+        guard FileManager.default.fileExists(atPath: current.keyFile.path) else {
+            logger.warning("OCSP responder key file is gone; replacing it", metadata: ["issuer": "\(issuerID)"])
+            return false
+        }
+        let now = self.now()
+        if let last = verifiedAt.withLock({ $0[issuerID] }), now.timeIntervalSince(last) < Self.recheckInterval, now >= last {
+            return true
+        }
+        let record: ResponderRecord?
+        do {
+            record = try await storage.currentResponder(issuerID: issuerID)
+        } catch {
+            return true
+        }
+        guard let record, record.serial == current.serial else {
+            logger.warning("OCSP responder row is gone or replaced; loading the current one", metadata: ["issuer": "\(issuerID)"])
+            return false
+        }
+        verifiedAt.withLock { $0[issuerID] = now }
+        return true
     }
 
     func needsRotation(_ notAfter: Date) -> Bool {
@@ -68,7 +103,7 @@ final class ResponderStore: Sendable {
         guard let record = try await storage.currentResponder(issuerID: issuer.id), !needsRotation(record.notAfter),
             let loaded = load(record, ca: signing.caCertificate)
         else { return nil }
-        active.withLock { $0[issuer.id] = loaded }
+        remember(loaded, issuer.id)
         return loaded
     }
 
@@ -85,7 +120,13 @@ final class ResponderStore: Sendable {
             return nil
         }
         return Active(
-            certificate: certificate, signer: signer, keyHash: Self.keyHash(certificate.publicKey), notAfter: certificate.notValidAfter)
+            certificate: certificate, signer: signer, keyHash: Self.keyHash(certificate.publicKey), notAfter: certificate.notValidAfter,
+            serial: record.serial, keyFile: keyFile)
+    }
+
+    private func remember(_ responder: Active, _ issuerID: String) {
+        active.withLock { $0[issuerID] = responder }
+        verifiedAt.withLock { $0[issuerID] = now() }
     }
 
     private func rotate(_ issuer: LoadedIssuer, signing: any CASigningConnector) async throws -> Active {
@@ -111,8 +152,9 @@ final class ResponderStore: Sendable {
         metrics.increment(.ocsp, "responder_rotated")
         logger.notice("OCSP responder rotated", metadata: ["issuer": "\(issuer.id)", "serial": "\(serial)"])
         let rotated = Active(
-            certificate: certificate, signer: signer, keyHash: Self.keyHash(signer.publicKey), notAfter: certificate.notValidAfter)
-        active.withLock { $0[issuer.id] = rotated }
+            certificate: certificate, signer: signer, keyHash: Self.keyHash(signer.publicKey), notAfter: certificate.notValidAfter,
+            serial: serial, keyFile: settings.ocspResponderKeyDirectory.appendingPathComponent(keyFileName))
+        remember(rotated, issuer.id)
         return rotated
     }
 

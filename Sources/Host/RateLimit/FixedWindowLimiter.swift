@@ -16,7 +16,7 @@ final class FixedWindowLimiter<C: Clock>: Sendable where C.Duration == Duration,
         var count: Int
     }
 
-    let limit: Int
+    private let currentLimit: Atomic<Int>
     let window: Duration
     let maxKeys: Int
     private let clock: C
@@ -24,14 +24,22 @@ final class FixedWindowLimiter<C: Clock>: Sendable where C.Duration == Duration,
 
     /// - Parameter limit: events allowed per window and key; 0 disables the limiter.
     init(limit: Int, window: Duration, clock: C, maxKeys: Int = 100_000) {
-        self.limit = limit
+        self.currentLimit = Atomic(limit)
         self.window = window
         self.clock = clock
         self.maxKeys = maxKeys
     }
 
+    /// Events allowed per window and key; 0 disables the limiter. Settable while running (reload):
+    /// windows already open keep their counts.
+    var limit: Int {
+        get { currentLimit.load(ordering: .relaxed) }
+        set { currentLimit.store(newValue, ordering: .relaxed) }
+    }
+
     /// Counts one event for `key` and says whether it is within the limit.
     func acquire(_ key: String) -> Decision {
+        let limit = self.limit
         guard limit > 0 else { return .allowed }
         let now = clock.now
         return windows.withLock { windows in

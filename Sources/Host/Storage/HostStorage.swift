@@ -34,8 +34,10 @@ public protocol HostStorage: Sendable {
 
     // MARK: CRL
 
-    /// The next CRL number for an issuer: strictly increasing, persisted, never handed out twice.
-    func allocateCRLNumber(issuerID: String) async throws -> Int64
+    /// The next CRL number for an issuer: strictly increasing, persisted, never handed out twice,
+    /// and at least `floor` (the host passes the time in milliseconds, so numbers keep increasing
+    /// even after the database is restored from a backup or the counter row is lost).
+    func allocateCRLNumber(issuerID: String, atLeast floor: Int64) async throws -> Int64
     /// Revoked certificates of an issuer that have not expired at `at`, by serial.
     func revokedSerials(issuerID: String, notExpiredAt at: Date) async throws -> [RevokedSerial]
     /// Stores a newly signed CRL (unless a higher-numbered one is already stored) and its event.

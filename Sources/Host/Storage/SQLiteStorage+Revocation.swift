@@ -2,10 +2,11 @@ import ConnectorAPI
 import Foundation
 
 extension SQLiteStorage {
-    public func allocateCRLNumber(issuerID: String) async throws -> Int64 {
+    public func allocateCRLNumber(issuerID: String, atLeast floor: Int64) async throws -> Int64 {
         try await transaction { db in
             try db.query("INSERT OR IGNORE INTO crl_numbers (issuer_id, last_number) VALUES (?1, 0)", [.text(issuerID)])
-            try db.query("UPDATE crl_numbers SET last_number = last_number + 1 WHERE issuer_id = ?1", [.text(issuerID)])
+            try db.query(
+                "UPDATE crl_numbers SET last_number = MAX(last_number + 1, ?2) WHERE issuer_id = ?1", [.text(issuerID), .integer(floor)])
             guard
                 let number = try db.query("SELECT last_number FROM crl_numbers WHERE issuer_id = ?1", [.text(issuerID)]).first?.int(
                     "last_number")

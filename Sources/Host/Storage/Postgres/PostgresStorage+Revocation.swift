@@ -4,14 +4,14 @@ import NIOCore
 import PostgresNIO
 
 extension PostgresStorage {
-    public func allocateCRLNumber(issuerID: String) async throws -> Int64 {
+    public func allocateCRLNumber(issuerID: String, atLeast floor: Int64) async throws -> Int64 {
         // One statement: concurrent allocations (also from other instances) serialise on the row.
         try await withConnection { connection in
             let rows = try await Self.rows(
                 try await connection.query(
                     """
-                    INSERT INTO crl_numbers (issuer_id, last_number) VALUES (\(issuerID), 1)
-                    ON CONFLICT (issuer_id) DO UPDATE SET last_number = crl_numbers.last_number + 1
+                    INSERT INTO crl_numbers (issuer_id, last_number) VALUES (\(issuerID), GREATEST(1, \(floor)))
+                    ON CONFLICT (issuer_id) DO UPDATE SET last_number = GREATEST(crl_numbers.last_number + 1, \(floor))
                     RETURNING last_number
                     """, logger: self.logger))
             guard let number = try rows.first?["last_number"].decode(Int64.self) else {

@@ -1,0 +1,136 @@
+import ConnectorAPI
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// Reloads on SIGHUP: re-reads the configuration (file + the process environment) and the TLS
+/// certificate and key, and applies them all or nothing.
+///
+/// Applied without a restart: the TLS certificate chain and key (new connections get them; open
+/// ones keep theirs), `CERTCTL_LOG_LEVEL` and the two rate limits. Any other changed setting is
+/// named in a warning and takes effect at the next start. When anything fails to load — a config
+/// value that does not parse, a TLS file that is missing, not PEM, or whose key is not the
+/// certificate's — nothing changes: the server keeps serving with what it had and logs the
+/// reason (counted as `certctl_reload_counter_total{label="failed"}`).
+public final class ConfigReloader: Service, Sendable {
+    /// What the running server uses for the reloadable settings.
+    struct Targets: Sendable {
+        var tls: TLSCredentials
+        var logLevel: LogLevelControl?
+        var ocspLimiter: FixedWindowLimiter<ContinuousClock>
+        var exportLimiter: FixedWindowLimiter<ContinuousClock>
+    }
+
+    /// The outcome of one reload, for logs and tests.
+    enum Outcome: Equatable {
+        case applied(restartRequired: [String])
+        case refused(String)
+    }
+
+    private let signals: UnixSignalsSequence
+    private let environment: [String: String]
+    private let targets: Targets
+    private let running: Mutex<HostConfiguration>
+    private let metrics: HostMetrics
+    private let logger: Logger
+
+    /// - Parameter signals: a SIGHUP sequence made before the server starts listening, so a
+    ///   signal that arrives early is not the default "terminate".
+    init(
+        signals: UnixSignalsSequence, configuration: HostConfiguration, environment: [String: String], targets: Targets,
+        metrics: HostMetrics, logger: Logger
+    ) {
+        self.signals = signals
+        self.environment = environment
+        self.targets = targets
+        self.running = Mutex(configuration)
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        for await _ in signals.cancelOnGracefulShutdown() {
+            _ = reload()
+        }
+    }
+
+    /// One reload.
+    @discardableResult
+    func reload() -> Outcome {
+        let current = running.withLock { $0 }
+        logger.notice("reloading configuration (SIGHUP)", metadata: ["config": "\(current.configFile?.path ?? "none")"])
+        let next: HostConfiguration
+        let pair: TLSCredentials.Pair
+        do {
+            next = try HostConfiguration.load(configPath: current.configFile?.path, environment: environment)
+            let files = Self.tlsFiles(next)
+            pair = try TLSCredentials.load(certificateFile: files.certificate, keyFile: files.key)
+        } catch {
+            let reason = (error as? HostError)?.message ?? "\(error)"
+            metrics.increment(.reload, "failed")
+            logger.error("reload refused; still serving the previous configuration and TLS certificate", metadata: ["reason": "\(reason)"])
+            return .refused(reason)
+        }
+        targets.tls.replace(with: pair)
+        targets.logLevel?.level = next.logLevel
+        targets.ocspLimiter.limit = next.limits.ocspPerIPPerMinute
+        targets.exportLimiter.limit = next.limits.exportsPerActorPerHour
+        let restartRequired = Self.restartRequired(running: current, loaded: next)
+        running.withLock { running in
+            // What is live now; settings that need a restart keep their running values.
+            running.tlsCertificateFile = next.tlsCertificateFile
+            running.tlsKeyFile = next.tlsKeyFile
+            running.logLevel = next.logLevel
+            running.limits = next.limits
+        }
+        metrics.increment(.reload, "succeeded")
+        logger.notice(
+            "reloaded", metadata: ["tls_serial": "\(pair.serial)", "tls_not_after": "\(pair.notAfter.rfc3339)", "log_level": "\(next.logLevel)"])
+        if !restartRequired.isEmpty {
+            logger.warning(
+                "changed settings take effect at the next start", metadata: ["settings": "\(restartRequired.joined(separator: ", "))"])
+        }
+        return .applied(restartRequired: restartRequired)
+    }
+
+    /// The configured TLS files, or the bootstrapped development pair.
+    static func tlsFiles(_ configuration: HostConfiguration) -> (certificate: URL, key: URL) {
+        if let certificate = configuration.tlsCertificateFile, let key = configuration.tlsKeyFile { return (certificate, key) }
+        let dev = TLSBootstrap(dataDirectory: configuration.dataDirectory)
+        return (dev.certificateFile, dev.keyFile)
+    }
+
+    /// Settings that differ and are only read at start-up, as `CERTCTL_*` names (or `issuers`).
+    static func restartRequired(running: HostConfiguration, loaded: HostConfiguration) -> [String] {
+        var changed: [String] = []
+        func check(_ name: String, _ differs: Bool) { if differs { changed.append(name) } }
+        check("CERTCTL_DATA_DIR", running.dataDirectory != loaded.dataDirectory)
+        check("CERTCTL_LISTEN", running.listen != loaded.listen)
+        check("CERTCTL_PKI_HTTP_LISTEN", running.pkiHTTPListen != loaded.pkiHTTPListen)
+        check("CERTCTL_PUBLIC_BASE_URL", running.publicBaseURL != loaded.publicBaseURL)
+        check("CERTCTL_DATABASE_URL", running.database != loaded.database)
+        check("CERTCTL_MAX_BODY_SIZE", running.maxBodySize != loaded.maxBodySize)
+        let a = running.revocation
+        let b = loaded.revocation
+        check("CERTCTL_CRL_GENERATION_INTERVAL", a.crlGenerationInterval != b.crlGenerationInterval)
+        check("CERTCTL_CRL_VALIDITY", a.crlValidity != b.crlValidity)
+        check("CERTCTL_OCSP_RESPONDER_KEY_DIR", a.ocspResponderKeyDirectory != b.ocspResponderKeyDirectory)
+        check("CERTCTL_OCSP_RESPONDER_ROTATION_GRACE", a.ocspResponderRotationGrace != b.ocspResponderRotationGrace)
+        check("CERTCTL_OCSP_RESPONDER_VALIDITY", a.ocspResponderValidity != b.ocspResponderValidity)
+        check("CERTCTL_OCSP_RESPONSE_VALIDITY", a.ocspResponseValidity != b.ocspResponseValidity)
+        check("issuers", running.issuers.map(\.fingerprint) != loaded.issuers.map(\.fingerprint))
+        return changed
+    }
+}
+
+extension IssuerSettings {
+    /// Everything that configures the issuer, to tell whether a reloaded file changed it.
+    var fingerprint: String {
+        let options = options.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            + options.lists.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            + options.maps.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.sorted { $0.key < $1.key })" }
+        return "\(id)|\(type)|\(maxValiditySeconds)|\(defaultValiditySeconds)|\(options)"
+    }
+}

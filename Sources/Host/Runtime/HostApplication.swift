@@ -1,0 +1,84 @@
+import ConnectorAPI
+import Foundation
+import Hummingbird
+import Logging
+
+/// The host's services wired together for one database and set of issuers, and the routers that
+/// serve them. ``CertctlServer`` runs it; tests build it to inspect the routes.
+struct HostApplication: Sendable {
+    let configuration: HostConfiguration
+    let storage: any HostStorage
+    let issuers: IssuerDirectory
+    let challenges: HTTPChallengeResponses?
+    let metrics: HostMetrics
+    let crl: CRLService
+    let responders: ResponderStore
+    let scheduler: RevocationScheduler
+    let keys: APIKeyService
+    let certificates: CertificateService
+    let pki: PKIController
+    let exports: ExportService
+    let ocspLimiter: FixedWindowLimiter<ContinuousClock>
+    let exportLimiter: FixedWindowLimiter<ContinuousClock>
+
+    init(
+        configuration: HostConfiguration, storage: any HostStorage, issuers: IssuerDirectory, challenges: HTTPChallengeResponses?,
+        logger: Logger
+    ) throws {
+        self.configuration = configuration
+        self.storage = storage
+        self.issuers = issuers
+        self.challenges = challenges
+        let metrics = HostMetrics()
+        let revocation = configuration.revocation
+        let crl = CRLService(storage: storage, issuers: issuers, settings: revocation, metrics: metrics, logger: logger)
+        let responders = ResponderStore(storage: storage, settings: revocation, metrics: metrics, logger: logger)
+        let scheduler = RevocationScheduler(crl: crl, responders: responders, storage: storage, settings: revocation, logger: logger)
+        self.metrics = metrics
+        self.crl = crl
+        self.responders = responders
+        self.scheduler = scheduler
+        keys = APIKeyService(storage: storage)
+        certificates = CertificateService(
+            storage: storage, issuers: issuers, publicBaseURL: configuration.publicBaseURL, metrics: metrics,
+            onRevoked: { scheduler.revoked(issuerID: $0) }
+        )
+        ocspLimiter = FixedWindowLimiter(limit: configuration.limits.ocspPerIPPerMinute, window: .seconds(60), clock: ContinuousClock())
+        exportLimiter = FixedWindowLimiter(
+            limit: configuration.limits.exportsPerActorPerHour, window: .seconds(3_600), clock: ContinuousClock())
+        pki = PKIController(
+            issuers: issuers, crl: crl,
+            ocsp: try OCSPResponder(
+                storage: storage, issuers: issuers, responders: responders, settings: revocation, metrics: metrics, logger: logger
+            ),
+            ocspLimiter: ocspLimiter, settings: revocation, metrics: metrics
+        )
+        exports = ExportService(certificates: certificates, storage: storage, limiter: exportLimiter, metrics: metrics)
+    }
+
+    /// Every route of the HTTPS listener.
+    func apiRouter() -> Router<HostRequestContext> {
+        let auth = Authenticator(keys: keys)
+        let body = RequestBody(maxSize: configuration.maxBodySize)
+        let router = Router(context: HostRequestContext.self)
+        router.add(middleware: ProblemMiddleware(metrics: metrics))
+        HealthController(storage: storage, issuers: issuers).register(on: router)
+        IssuerController(issuers: issuers, auth: auth).register(on: router)
+        CertificateController(certificates: certificates, auth: auth, body: body).register(on: router)
+        ExportController(exports: exports, auth: auth, body: body).register(on: router)
+        AuditController(storage: storage, auth: auth).register(on: router)
+        AdminCRLController(crl: crl, storage: storage, auth: auth, settings: configuration.revocation).register(on: router)
+        MetricsController(metrics: metrics, auth: auth).register(on: router)
+        pki.register(on: router)
+        return router
+    }
+
+    /// The plain-HTTP listener's routes (`CERTCTL_PKI_HTTP_LISTEN`): PKI publishing and http-01 answers.
+    func pkiRouter() -> Router<HostRequestContext> {
+        let router = Router(context: HostRequestContext.self)
+        router.add(middleware: ProblemMiddleware(metrics: metrics))
+        pki.register(on: router)
+        if let challenges { ACMEChallengeController(challenges: challenges).register(on: router) }
+        return router
+    }
+}
