@@ -3,8 +3,8 @@ import Testing
 
 /// Every documented OCSP and CRL counter moves when its event happens.
 @Suite struct MetricsTests {
-    func counters(_ server: ServerProcess) async throws -> [String: Double] {
-        let text = try await server.request("GET", "/api/v1/metrics/prometheus", key: try server.adminKey).text
+    func counters(_ server: ServerProcess, caFile: URL? = nil) async throws -> [String: Double] {
+        let text = try await server.request("GET", "/api/v1/metrics/prometheus", key: try server.adminKey, caFile: caFile).text
         var values: [String: Double] = [:]
         for line in text.split(separator: "\n") where line.hasPrefix("certctl_") && line.contains("_counter_total{") {
             let parts = line.split(separator: " ")

@@ -1,5 +1,6 @@
 import ConnectorAPI
 import Foundation
+import Logging
 import Testing
 
 @testable import Host
@@ -141,5 +142,35 @@ import Testing
     ])
     func invalidPostgresURLsAreConfigurationErrors(url: String) {
         #expect(throws: HostError.self) { try HostConfiguration.parsePostgresURL(url) }
+    }
+}
+
+@Suite struct ReloadUnitTests {
+    @Test func handlersFollowTheSharedLevelUnlessOneLoggerOverridesIt() {
+        let control = LogLevelControl(.info)
+        var logger = Logger(label: "t", factory: { _ in control.makeHandler(StreamLogHandler.standardError(label: "t")) })
+        #expect(logger.logLevel == .info)
+        control.level = .debug
+        #expect(logger.logLevel == .debug)
+        logger.logLevel = .error
+        #expect(logger.logLevel == .error && control.level == .debug)
+    }
+
+    @Test func restartOnlySettingsAreNamed() throws {
+        let base = try HostConfiguration.load(configPath: nil, environment: ["CERTCTL_DATA_DIR": "/tmp/x"])
+        var changed = base
+        changed.logLevel = .debug
+        changed.limits.ocspPerIPPerMinute = 5
+        #expect(ConfigReloader.restartRequired(running: base, loaded: changed).isEmpty)
+        changed.listen = ListenAddress("127.0.0.1:9999")!
+        changed.revocation.crlValidity = 7
+        #expect(ConfigReloader.restartRequired(running: base, loaded: changed) == ["CERTCTL_LISTEN", "CERTCTL_CRL_VALIDITY"])
+    }
+
+    @Test func tlsPairsAreCheckedBeforeUse() throws {
+        let dir = try TestStorage.directory()
+        let missing = dir.appendingPathComponent("none.pem")
+        let error = #expect(throws: HostError.self) { try TLSCredentials.load(certificateFile: missing, keyFile: missing) }
+        #expect(error?.message.contains("CERTCTL_TLS_CERT_FILE") == true)
     }
 }

@@ -75,9 +75,17 @@ public final class RevocationScheduler: Service, Sendable {
     /// skip it. So passes never overlap across instances, and when an instance dies the next tick
     /// of another one takes over.
     private func periodic() async {
+        // The first pass after start-up re-signs every CRL: the stored one may come from a restored
+        // backup and be older than CRLs already published (the new number is above them all).
+        var startup = true
         while !Task.isCancelled {
             do {
-                _ = try await storage.withExclusiveLock(.schedulerPass, wait: false) { await self.runOnce() }
+                let force = startup
+                let ran: Bool? = try await storage.withExclusiveLock(.schedulerPass, wait: false) {
+                    await self.runOnce(signAll: force)
+                    return true
+                }
+                if ran == true { startup = false }
             } catch {
                 logger.error("scheduler pass skipped", metadata: ["error": "\(error)"])
             }
@@ -85,8 +93,9 @@ public final class RevocationScheduler: Service, Sendable {
         }
     }
 
-    /// One pass: due CRLs, due responder rotations, cache pruning. Errors are logged and retried next tick.
-    func runOnce() async {
+    /// One pass: due CRLs (all of them with `signAll`), due responder rotations, cache pruning.
+    /// Errors are logged and retried next tick.
+    func runOnce(signAll: Bool = false) async {
         let now = self.now()
         for issuer in crl.publishingIssuers {
             guard let signing = issuer.signing else { continue }
@@ -96,7 +105,7 @@ public final class RevocationScheduler: Service, Sendable {
                 let latest = try await storage.latestCRL(issuerID: issuer.id)
                 let age = latest.map { now.timeIntervalSince($0.thisUpdate) } ?? .infinity
                 let due = TimeInterval(interval.components.seconds) - (jitter[issuer.id] ?? 0)
-                if age >= due || (latest?.nextUpdate ?? .distantPast) <= now {
+                if signAll || age >= due || (latest?.nextUpdate ?? .distantPast) <= now {
                     try await crl.regenerate(issuer, fresh: false)
                 }
             } catch {

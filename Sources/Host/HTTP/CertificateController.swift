@@ -59,9 +59,16 @@ struct CertificateController {
             status = parsed
         }
         let issuerID = request.uri.queryParameters.get("issuer_id").flatMap { $0.isEmpty ? nil : String($0) }
+        var serial: String?
+        if let text = request.uri.queryParameters.get("serial"), !text.isEmpty {
+            // The same hex `openssl` prints, either case, leading zeros allowed.
+            guard let parsed = SerialNumberInteger(hex: String(text)) else { throw HostError(.badRequest, "serial must be hex") }
+            serial = parsed.hex
+        }
         let now = Date()
         let rows = try await certificates.list(
-            CertificateQuery(issuerID: issuerID, status: status, beforeSeq: pagination.beforeSeq, limit: pagination.limit + 1, now: now)
+            CertificateQuery(
+                issuerID: issuerID, status: status, serial: serial, beforeSeq: pagination.beforeSeq, limit: pagination.limit + 1, now: now)
         )
         let page = pagination.page(rows, seq: \.seq)
         return try Response.json(

@@ -40,15 +40,20 @@ public enum CertificateStatus: String, Sendable, Codable, CaseIterable {
 public struct CertificateQuery: Sendable {
     public var issuerID: String?
     public var status: CertificateStatus?
+    /// Lower-case hex without leading zeros, as stored.
+    public var serial: String?
     /// Return rows with `seq` strictly below this (the previous page's cursor).
     public var beforeSeq: Int64?
     public var limit: Int
     /// The time `expired` is judged against.
     public var now: Date
 
-    public init(issuerID: String? = nil, status: CertificateStatus? = nil, beforeSeq: Int64? = nil, limit: Int, now: Date) {
+    public init(
+        issuerID: String? = nil, status: CertificateStatus? = nil, serial: String? = nil, beforeSeq: Int64? = nil, limit: Int, now: Date
+    ) {
         self.issuerID = issuerID
         self.status = status
+        self.serial = serial
         self.beforeSeq = beforeSeq
         self.limit = limit
         self.now = now

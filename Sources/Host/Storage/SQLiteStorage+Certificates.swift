@@ -40,6 +40,10 @@ extension SQLiteStorage {
                 parameters.append(.text(issuerID))
                 sql += " AND issuer_id = ?\(parameters.count)"
             }
+            if let serial = query.serial {
+                parameters.append(.text(serial))
+                sql += " AND serial = ?\(parameters.count)"
+            }
             switch query.status {
             case nil: break
             case .revoked: sql += " AND revoked_at IS NOT NULL"

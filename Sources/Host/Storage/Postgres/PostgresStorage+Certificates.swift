@@ -38,6 +38,10 @@ extension PostgresStorage {
             bindings.append(issuerID)
             sql += " AND issuer_id = $\(bindings.count)"
         }
+        if let serial = query.serial {
+            bindings.append(serial)
+            sql += " AND serial = $\(bindings.count)"
+        }
         switch query.status {
         case nil: break
         case .revoked: sql += " AND revoked_at IS NOT NULL"
