@@ -14,6 +14,7 @@ packages=(
     opensc         # pkcs11-tool: generates and inspects token keys in tests
     pebble         # the ACME test CA the acme connector tests start on loopback
     postgresql     # the tests start a throwaway cluster (scripts/postgres.sh) for the PostgreSQL backend
+    sqlite3        # the disaster-recovery runbook (docs/disaster-recovery.md) uses the sqlite3 CLI; tests run it
 )
 
 missing=()

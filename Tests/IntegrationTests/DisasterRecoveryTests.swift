@@ -203,8 +203,9 @@ import Testing
         let config = try Self.writeConfig(certctl, adding: try Runbook.block("rotate-local-config"))
         let initialized = try await Runbook.run("rotate-local-init", certctl, ["CERTCTL_CONFIG": config.path])
         #expect(initialized.contains("iss-local-2"), "\(initialized)")
-        let mode = try FileManager.default.attributesOfItem(atPath: certctl.directory.appendingPathComponent("ca/iss-local-2.key").path)[
-            .posixPermissions] as? Int
+        let mode =
+            try FileManager.default.attributesOfItem(atPath: certctl.directory.appendingPathComponent("ca/iss-local-2.key").path)[
+                .posixPermissions] as? Int
         #expect(mode == 0o600)
         try await ServerProcess.with(certctl, environment: ["CERTCTL_CONFIG": config.path]) { server in
             let key = try server.adminKey
@@ -212,7 +213,9 @@ import Testing
             #expect(issuers.map { $0["id"] as? String } == ["iss-local", "iss-local-2"])
             let newLeaf = try await server.issue("new", issuer: "iss-local-2")
             let newCA = certctl.directory.appendingPathComponent("ca/iss-local-2.crt")
-            #expect(try await OpenSSL.verify(leafPEM: newLeaf["certificate_pem"] as? String ?? "", caFile: newCA, in: certctl.directory).status == 0)
+            #expect(
+                try await OpenSSL.verify(leafPEM: newLeaf["certificate_pem"] as? String ?? "", caFile: newCA, in: certctl.directory).status
+                    == 0)
             // The old issuer still revokes and answers for what it issued.
             let revoked = try await server.request(
                 "POST", "/api/v1/certificates/\(oldLeaf["id"] as? String ?? "")/revoke", key: key, json: ["reason": "superseded"])
@@ -241,7 +244,8 @@ import Testing
         try await ServerProcess.with(certctl, environment: environment) { server in
             let leaf = try await server.issue("hsm", issuer: "iss-hsm-2")
             let ca = certctl.directory.appendingPathComponent("ca/iss-hsm-2.crt")
-            #expect(try await OpenSSL.verify(leafPEM: leaf["certificate_pem"] as? String ?? "", caFile: ca, in: certctl.directory).status == 0)
+            #expect(
+                try await OpenSSL.verify(leafPEM: leaf["certificate_pem"] as? String ?? "", caFile: ca, in: certctl.directory).status == 0)
         }
     }
 }

@@ -80,7 +80,8 @@ import Yams
 
     @Test func readmeAndDocsCarryNoLiteralCounts() throws {
         for file in ["README.md"] + Self.files(under: "docs", suffix: ".md") {
-            #expect(Self.literalCounts(in: try Self.read(file)) == [], "\(file): state counts go stale; name the things or generate the number")
+            #expect(
+                Self.literalCounts(in: try Self.read(file)) == [], "\(file): state counts go stale; name the things or generate the number")
         }
     }
 
@@ -139,7 +140,8 @@ import Yams
         for file in ["README.md"] + Self.files(under: "docs", suffix: ".md") {
             let text = try Self.read(file)
             statements += Self.matches("\"((?:SELECT|DELETE|UPDATE|INSERT)\\b[^\"]*)\"", in: text).map { $0[1] }
-            tables.formUnion(Self.matches("`([a-z_]+)` table\\b|\\btable `([a-z_]+)`", in: text).flatMap { $0.dropFirst() }.filter { !$0.isEmpty })
+            tables.formUnion(
+                Self.matches("`([a-z_]+)` table\\b|\\btable `([a-z_]+)`", in: text).flatMap { $0.dropFirst() }.filter { !$0.isEmpty })
         }
         return (statements, tables)
     }

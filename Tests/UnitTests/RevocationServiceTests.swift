@@ -159,7 +159,8 @@ struct FlakySigningConnector: CASigningConnector {
         #expect(second > first, "due after one interval")
         _ = try await storage.transaction { db in try db.query("DELETE FROM crl_cache WHERE issuer_id = 'iss-test'") }
         await scheduler.runOnce()
-        #expect(try await storage.latestCRL(issuerID: "iss-test")?.number ?? 0 > second, "a deleted CRL row is regenerated on the next pass")
+        #expect(
+            try await storage.latestCRL(issuerID: "iss-test")?.number ?? 0 > second, "a deleted CRL row is regenerated on the next pass")
     }
 
     @Test func respondersRotateInsideTheGraceWindowAndSelfHeal() async throws {
@@ -206,7 +207,8 @@ struct FlakySigningConnector: CASigningConnector {
         #expect(FileManager.default.fileExists(atPath: afterKeyLoss.keyFile.path))
 
         _ = try await storage.transaction { db in try db.query("DELETE FROM ocsp_responders WHERE issuer_id = 'iss-test'") }
-        #expect(try await responders.responder(for: issuer, signing: issuer.signing!).serial == afterKeyLoss.serial, "rechecked once a second")
+        #expect(
+            try await responders.responder(for: issuer, signing: issuer.signing!).serial == afterKeyLoss.serial, "rechecked once a second")
         clock.withLock { $0 = $0.addingTimeInterval(ResponderStore.recheckInterval) }
         let afterRowLoss = try await responders.responder(for: issuer, signing: issuer.signing!)
         #expect(afterRowLoss.serial != afterKeyLoss.serial, "a deleted row is noticed within the recheck interval")

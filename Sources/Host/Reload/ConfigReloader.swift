@@ -87,7 +87,8 @@ public final class ConfigReloader: Service, Sendable {
         }
         metrics.increment(.reload, "succeeded")
         logger.notice(
-            "reloaded", metadata: ["tls_serial": "\(pair.serial)", "tls_not_after": "\(pair.notAfter.rfc3339)", "log_level": "\(next.logLevel)"])
+            "reloaded",
+            metadata: ["tls_serial": "\(pair.serial)", "tls_not_after": "\(pair.notAfter.rfc3339)", "log_level": "\(next.logLevel)"])
         if !restartRequired.isEmpty {
             logger.warning(
                 "changed settings take effect at the next start", metadata: ["settings": "\(restartRequired.joined(separator: ", "))"])
@@ -128,7 +129,8 @@ public final class ConfigReloader: Service, Sendable {
 extension IssuerSettings {
     /// Everything that configures the issuer, to tell whether a reloaded file changed it.
     var fingerprint: String {
-        let options = options.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let options =
+            options.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
             + options.lists.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
             + options.maps.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.sorted { $0.key < $1.key })" }
         return "\(id)|\(type)|\(maxValiditySeconds)|\(defaultValiditySeconds)|\(options)"
