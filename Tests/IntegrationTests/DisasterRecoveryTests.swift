@@ -3,7 +3,7 @@ import Testing
 
 /// Every procedure of `docs/disaster-recovery.md`, run as written (``Runbook`` extracts the blocks)
 /// against a real server, asserting the outcome the document promises.
-@Suite struct DisasterRecoveryTests {
+@Suite(.serialized) struct DisasterRecoveryTests {
     /// A 4 s generation interval makes the scheduler pass every second.
     static let fastScheduler = ["CERTCTL_CRL_GENERATION_INTERVAL": "4s"]
 
@@ -41,7 +41,6 @@ import Testing
             #expect(try await Self.eventually { try await Self.sqlite(certctl, "SELECT count(*) FROM crl_cache") == "1" })
             let before = try #require(Int64(try await Self.sqlite(certctl, "SELECT crl_number FROM crl_cache")))
             try await Runbook.run("crl-cache-sqlite", certctl)
-            #expect(try await Self.sqlite(certctl, "SELECT count(*) FROM crl_cache") == "0")
             #expect(try await server.request("GET", "/.well-known/pki/crl/iss-local").status == 200, "still served meanwhile")
             #expect(
                 try await Self.eventually(5) {

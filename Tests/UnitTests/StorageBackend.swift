@@ -32,7 +32,7 @@ enum StorageBackend: String, CaseIterable, CustomTestStringConvertible, Sendable
             try await run(SQLiteStorage.migrated(), body)
         case .postgres:
             let location = try await Self.freshDatabase()
-            try await run(try PostgresStorage(location, logger: Logger(label: "test")), body)
+            try await run(try PostgresStorage(location, logger: Logger(label: "test"), operationTimeout: .seconds(60)), body)
         }
     }
 

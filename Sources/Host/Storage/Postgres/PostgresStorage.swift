@@ -12,8 +12,13 @@ public final class PostgresStorage: HostStorage {
     let client: PostgresClient
     let logger: Logger
     let location: PostgresLocation
+    /// Longest a call may wait for a connection and its queries. While PostgreSQL is unreachable the
+    /// pool keeps queued requests waiting; this turns the wait into a prompt 503.
+    let operationTimeout: Duration
 
-    public init(_ location: PostgresLocation, logger: Logger) throws {
+    /// - Parameter operationTimeout: the bound of each call (5 s in production; the storage test
+    ///   suite, which checks semantics on a loaded machine, allows more).
+    public init(_ location: PostgresLocation, logger: Logger, operationTimeout: Duration = .seconds(5)) throws {
         let tls: PostgresClient.Configuration.TLS
         switch location.tls {
         case .disable: tls = .disable
@@ -34,6 +39,7 @@ public final class PostgresStorage: HostStorage {
         self.client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
         self.logger = logger
         self.location = location
+        self.operationTimeout = operationTimeout
     }
 
     public func run() async { await client.run() }
@@ -69,14 +75,10 @@ public final class PostgresStorage: HostStorage {
 
     // MARK: Access
 
-    /// Longest a call may wait for a connection and its queries. While PostgreSQL is unreachable the
-    /// pool keeps queued requests waiting; this turns the wait into a prompt 503.
-    static let operationTimeout = Duration.seconds(5)
-
     /// Runs `body` on a pooled connection; database failures become `HostError`s.
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await Self.bounded { try await self.client.withConnection { connection in try await body(connection) } }
+            return try await bounded { try await self.client.withConnection { connection in try await body(connection) } }
         } catch {
             throw mapped(error)
         }
@@ -85,7 +87,7 @@ public final class PostgresStorage: HostStorage {
     /// Runs `body` in one transaction (`BEGIN` … `COMMIT`, rolled back when it throws).
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await Self.bounded {
+            return try await bounded {
                 try await self.client.withTransaction(logger: self.logger) { connection in try await body(connection) }
             }
         } catch let error as PostgresTransactionError {
@@ -127,8 +129,9 @@ public final class PostgresStorage: HostStorage {
     struct OperationTimeout: Error {}
 
     /// Runs `operation`, cancelling it (and so its connection lease) after ``operationTimeout``.
-    static func bounded<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
+    func bounded<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let operationTimeout = self.operationTimeout
+        return try await withThrowingTaskGroup(of: T.self) { group in
             group.addTask { try await operation() }
             group.addTask {
                 try await Task.sleep(for: operationTimeout)
@@ -144,7 +147,7 @@ public final class PostgresStorage: HostStorage {
     func mapped(_ error: any Error) -> any Error {
         if error is HostError { return error }
         if error is OperationTimeout {
-            logger.warning("database did not answer in time", metadata: ["timeout": "\(Self.operationTimeout)"])
+            logger.warning("database did not answer in time", metadata: ["timeout": "\(operationTimeout)"])
             return HostError(.unavailable, "database unavailable")
         }
         if let psql = error as? PSQLError {
