@@ -19,7 +19,7 @@ import Testing
 
     /// The plugin children of a running server.
     static func children(of server: ServerProcess) async throws -> [Int32] {
-        let out = try await Command.run(["pgrep", "-P", "\(server.process.processIdentifier)"])
+        let out = try await Command.run(["pgrep", "-P", "\(server.pid)"])
         return out.stdout.split(separator: "\n").compactMap { Int32($0) }
     }
 

@@ -99,7 +99,7 @@ import Testing
                 }
             }
             try await Task.sleep(for: .milliseconds(150))
-            kill(a.process.processIdentifier, SIGKILL)
+            kill(a.pid, SIGKILL)
             try await group.waitForAll()
         }
         let orphans = try await Command.check([

@@ -83,6 +83,13 @@ import Testing
                 #expect(ContinuousClock.now - started < .seconds(8))
                 let ready = try await server.request("GET", "/readyz", caFile: tls)
                 #expect(ready.status == 503 && ready.text.contains("database"), "\(ready.text)")
+                let ocsp = try await Command.run([
+                    "openssl", "ocsp", "-issuer", certctl.caFile.path, "-cert", dir.appendingPathComponent("before.crt").path, "-url",
+                    "\(server.pkiBaseURL)/.well-known/pki/ocsp/iss-local", "-CAfile", certctl.caFile.path,
+                ])
+                #expect(
+                    (ocsp.stdout + ocsp.stderr).contains("trylater"),
+                    "OCSP says tryLater while the database is down: \(ocsp.stdout)\(ocsp.stderr)")
 
                 try await Command.check([script, "resume", cluster])
                 var recovered = false

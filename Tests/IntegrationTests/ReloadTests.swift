@@ -32,7 +32,7 @@ import Testing
 
     /// Sends SIGHUP and waits for the reload's log line (the `nth` one of that kind).
     static func hangUp(_ server: ServerProcess, expect line: String, count: Int) async throws {
-        kill(server.process.processIdentifier, SIGHUP)
+        kill(server.pid, SIGHUP)
         let done = try await DisasterRecoveryTests.eventually(10) { server.stderr.components(separatedBy: line).count - 1 >= count }
         #expect(done, "no '\(line)' #\(count) in \(server.stderr)")
     }
@@ -72,7 +72,7 @@ import Testing
                 "tls-reload", certctl,
                 [
                     "new_cert": staged.0.path, "new_key": staged.1.path, "tls_cert_file": live.0.path, "tls_key_file": live.1.path,
-                    "certctl_pid": String(server.process.processIdentifier),
+                    "certctl_pid": String(server.pid),
                 ])
             #expect(try await DisasterRecoveryTests.eventually(10) { server.stderr.contains("reloaded") })
             #expect(try await Self.servedSerial(server) == (try await Self.serial(c2)))

@@ -9,7 +9,8 @@ import X509
 /// Answers OCSP requests for every issuer with a CA signer (RFC 6960, RFC 5019 profile, RFC 8954 nonce).
 ///
 /// Errors are answered in OCSP's own form: undecodable → `malformedRequest`; unknown issuer, a CertID
-/// naming another issuer, a bad nonce → `unauthorized`; signing failure → `internalError`. Nonce-less
+/// naming another issuer, a bad nonce → `unauthorized`; database unavailable → `tryLater`; signing
+/// failure → `internalError`. Nonce-less
 /// single-certificate requests are served from a pre-signed cache that a revocation clears in the
 /// same transaction, so a revoked certificate is never reported good.
 final class OCSPResponder: Sendable {
@@ -182,8 +183,17 @@ final class OCSPResponder: Sendable {
         return .good
     }
 
+    /// OCSP's own error form: the failure's status; `tryLater` while the database is unavailable
+    /// (RFC 6960 §4.2.1: a temporary condition), `internalError` otherwise.
     private func failure(_ error: any Error, issuerID: String) -> Answer {
-        let status = (error as? OCSPFailure)?.status ?? .internalError
+        let status: OCSPResponseStatus
+        if let failure = error as? OCSPFailure {
+            status = failure.status
+        } else if let error = error as? HostError, error.code == .unavailable {
+            status = .tryLater
+        } else {
+            status = .internalError
+        }
         if !(error is OCSPFailure) {
             logger.error("OCSP request failed", metadata: ["issuer": "\(issuerID)", "error": "\(error)"])
         }

@@ -9,7 +9,7 @@ import Foundation
 final class ChallengeTestServer: @unchecked Sendable {
     let dnsPort: Int
     let managementPort: Int
-    private let process: Process
+    private let child: ChildProcess
 
     var dnsAddress: String { "127.0.0.1:\(dnsPort)" }
     var managementURL: String { "http://127.0.0.1:\(managementPort)" }
@@ -17,17 +17,12 @@ final class ChallengeTestServer: @unchecked Sendable {
     init(logFile: URL) async throws {
         dnsPort = Certctl.freePort()
         managementPort = Certctl.freePort()
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "pebble-challtestsrv", "-dns01", "127.0.0.1:\(dnsPort)", "-management", "127.0.0.1:\(managementPort)", "-http01", "",
-            "-https01", "", "-tlsalpn01", "",
-        ]
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logFile)
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        child = try ChildProcess(
+            [
+                "pebble-challtestsrv", "-dns01", "127.0.0.1:\(dnsPort)", "-management", "127.0.0.1:\(managementPort)", "-http01", "",
+                "-https01", "", "-tlsalpn01", "",
+            ], stdout: logFile, stderr: logFile, appendOutput: true)
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
             let probe = try await Command.run([
@@ -40,6 +35,7 @@ final class ChallengeTestServer: @unchecked Sendable {
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        child.signal(SIGKILL)
+        _ = child.exitStatus
     }
 }

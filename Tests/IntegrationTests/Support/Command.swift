@@ -27,18 +27,8 @@ enum Command {
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         _ = FileManager.default.createFile(atPath: input.path, contents: Data((stdin ?? "").utf8))
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        if let directory { process.currentDirectoryURL = directory }
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        process.standardInput = try FileHandle(forReadingFrom: input)
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
+        let child = try ChildProcess(arguments, environment: environment, directory: directory, stdin: input, stdout: out, stderr: err)
+        let status = await child.wait(timeout: timeout)
         return CommandResult(
             status: status,
             stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",

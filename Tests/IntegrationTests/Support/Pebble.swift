@@ -17,7 +17,7 @@ final class Pebble: @unchecked Sendable {
     let nonceRejectPercent: Int
     /// `host:port` of the DNS server Pebble resolves with (and checks dns-01 TXT records at).
     let dnsServer: String?
-    private(set) var process: Process?
+    private(set) var process: ChildProcess?
     var logFile: URL { directory.appendingPathComponent("pebble.log") }
 
     /// Pebble's TLS certificate: what `ca_bundle_file` must hold.
@@ -56,20 +56,13 @@ final class Pebble: @unchecked Sendable {
     /// Starts Pebble (a fresh CA and no accounts, as every Pebble start) and waits for its directory.
     func start() async throws {
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["pebble", "-config", "pebble.json"] + (dnsServer.map { ["-dnsserver", $0] } ?? [])
-        process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment["PEBBLE_VA_NOSLEEP"] = "1"
         if alwaysValid { environment["PEBBLE_VA_ALWAYS_VALID"] = "1" }
         environment["PEBBLE_WFE_NONCEREJECT"] = "\(nonceRejectPercent)"
-        process.environment = environment
-        let log = try FileHandle(forWritingTo: logFile)
-        log.seekToEndOfFile()
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        let process = try ChildProcess(
+            ["pebble", "-config", "pebble.json"] + (dnsServer.map { ["-dnsserver", $0] } ?? []), environment: environment,
+            directory: directory, stdout: logFile, stderr: logFile, appendOutput: true)
         self.process = process
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
@@ -85,8 +78,8 @@ final class Pebble: @unchecked Sendable {
 
     func stop() async {
         guard let process, process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
-        while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+        process.signal(SIGTERM)
+        await process.wait(timeout: .seconds(15))
     }
 
     /// The management interface's view of a certificate (`Status`, `Reason`, `RevokedAt`).
@@ -115,6 +108,6 @@ final class Pebble: @unchecked Sendable {
     }
 
     deinit {
-        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process?.signal(SIGKILL)
     }
 }

@@ -10,10 +10,11 @@ final class ServerProcess: @unchecked Sendable {
     let port: Int
     /// The plain-HTTP PKI listener (`CERTCTL_PKI_HTTP_LISTEN`), always configured.
     let pkiPort: Int
-    let process: Process
+    let child: ChildProcess
     let stdoutFile: URL
     let stderrFile: URL
 
+    var pid: pid_t { child.pid }
     var baseURL: String { "https://127.0.0.1:\(port)" }
     var stdout: String { (try? String(contentsOf: stdoutFile, encoding: .utf8)) ?? "" }
     var stderr: String { (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "" }
@@ -28,38 +29,32 @@ final class ServerProcess: @unchecked Sendable {
         stderrFile = certctl.directory.appendingPathComponent("serve-\(run).err")
         _ = FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
         _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Certctl.binary)
-        process.arguments = ["serve"] + arguments
-        process.environment = certctl.environment(
-            ["CERTCTL_LISTEN": "127.0.0.1:\(port)", "CERTCTL_PKI_HTTP_LISTEN": "127.0.0.1:\(self.pkiPort)"].merging(extra) { $1 }
+        child = try ChildProcess(
+            [Certctl.binary, "serve"] + arguments,
+            environment: certctl.environment(
+                ["CERTCTL_LISTEN": "127.0.0.1:\(port)", "CERTCTL_PKI_HTTP_LISTEN": "127.0.0.1:\(self.pkiPort)"].merging(extra) { $1 }
+            ),
+            directory: certctl.directory, stdout: stdoutFile, stderr: stderrFile
         )
-        process.currentDirectoryURL = certctl.directory
-        process.standardOutput = try FileHandle(forWritingTo: stdoutFile)
-        process.standardError = try FileHandle(forWritingTo: stderrFile)
-        try process.run()
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
-            guard process.isRunning else {
-                throw TestFailure("certctl serve exited \(process.terminationStatus): \(stderr)")
+            if let status = child.exitStatus {
+                throw TestFailure("certctl serve exited \(status): \(stderr)")
             }
             let probe = try await Command.run(["curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}", "\(baseURL)/healthz"])
             if probe.stdout == "200" { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        process.terminate()
+        child.signal(SIGKILL)
+        await child.wait()
         throw TestFailure("certctl serve did not become healthy: \(stderr)")
     }
 
     /// Sends SIGTERM and waits for the exit status.
     @discardableResult
     func stop() async -> Int32 {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        let deadline = ContinuousClock.now + .seconds(15)
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
-        return process.terminationStatus
+        child.signal(SIGTERM)
+        return await child.wait(timeout: .seconds(15))
     }
 
     /// Runs `body` with a started server and always stops it.
