@@ -19,35 +19,43 @@ final class ServerProcess: @unchecked Sendable {
     var stdout: String { (try? String(contentsOf: stdoutFile, encoding: .utf8)) ?? "" }
     var stderr: String { (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "" }
 
-    /// Starts the server and waits until `/healthz` answers.
+    /// Starts the server and waits until `/healthz` answers. A free port can be taken by another
+    /// test between choosing and binding it: then the start is retried on new ports.
     init(_ certctl: Certctl, arguments: [String] = [], environment extra: [String: String] = [:], pkiPort: Int? = nil) async throws {
         self.certctl = certctl
-        port = Certctl.freePort()
-        self.pkiPort = pkiPort ?? Certctl.freePort()
-        let run = UUID().uuidString.prefix(8)
-        stdoutFile = certctl.directory.appendingPathComponent("serve-\(run).out")
-        stderrFile = certctl.directory.appendingPathComponent("serve-\(run).err")
-        _ = FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
-        child = try ChildProcess(
-            [Certctl.binary, "serve"] + arguments,
-            environment: certctl.environment(
-                ["CERTCTL_LISTEN": "127.0.0.1:\(port)", "CERTCTL_PKI_HTTP_LISTEN": "127.0.0.1:\(self.pkiPort)"].merging(extra) { $1 }
-            ),
-            directory: certctl.directory, stdout: stdoutFile, stderr: stderrFile
-        )
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            if let status = child.exitStatus {
-                throw TestFailure("certctl serve exited \(status): \(stderr)")
+        for attempt in 1... {
+            let port = Certctl.freePort()
+            let pki = pkiPort ?? Certctl.freePort()
+            let run = UUID().uuidString.prefix(8)
+            let out = certctl.directory.appendingPathComponent("serve-\(run).out")
+            let err = certctl.directory.appendingPathComponent("serve-\(run).err")
+            let environment = certctl.environment(
+                ["CERTCTL_LISTEN": "127.0.0.1:\(port)", "CERTCTL_PKI_HTTP_LISTEN": "127.0.0.1:\(pki)"].merging(extra) { $1 })
+            let child = try ChildProcess(
+                [Certctl.binary, "serve"] + arguments, environment: environment, directory: certctl.directory, stdout: out, stderr: err)
+            let log = { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
+            let deadline = ContinuousClock.now + .seconds(30)
+            var exited: Int32?
+            while ContinuousClock.now < deadline, exited == nil {
+                let probe = try await Command.run([
+                    "curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}", "https://127.0.0.1:\(port)/healthz",
+                ])
+                if probe.stdout == "200" {
+                    (self.port, self.pkiPort, self.child, stdoutFile, stderrFile) = (port, pki, child, out, err)
+                    return
+                }
+                exited = child.exitStatus
+                if exited == nil { try await Task.sleep(for: .milliseconds(100)) }
             }
-            let probe = try await Command.run(["curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}", "\(baseURL)/healthz"])
-            if probe.stdout == "200" { return }
-            try await Task.sleep(for: .milliseconds(100))
+            if let exited {
+                if attempt < 4, log().contains("Address already in use") { continue }
+                throw TestFailure("certctl serve exited \(exited): \(log())")
+            }
+            child.signal(SIGKILL)
+            await child.wait()
+            throw TestFailure("certctl serve did not become healthy: \(log())")
         }
-        child.signal(SIGKILL)
-        await child.wait()
-        throw TestFailure("certctl serve did not become healthy: \(stderr)")
+        fatalError("unreachable")
     }
 
     /// Sends SIGTERM and waits for the exit status.
