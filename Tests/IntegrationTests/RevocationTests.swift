@@ -213,3 +213,34 @@ import Testing
         }
     }
 }
+
+@Suite struct CRLCommandTests {
+    @Test func crlGenerateSignsStoresAndWritesANewCRL() async throws {
+        let certctl = try Certctl()
+        var serial = ""
+        try await ServerProcess.with(certctl) { server in
+            let leaf = try await server.issue("leaf")
+            serial = try #require(leaf["serial"] as? String)
+            let revoked = try await server.request(
+                "POST", "/api/v1/certificates/\(leaf["id"] as? String ?? "")/revoke", key: try server.adminKey,
+                json: ["reason": "keyCompromise"])
+            #expect(revoked.status == 200)
+        }
+        let out = certctl.directory.appendingPathComponent("now.crl")
+        let result = try await certctl.run(["crl", "generate", "--issuer", "iss-local", "--out", out.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("for issuer iss-local: 1 entries"), "\(result.stdout)")
+        let text = try await Command.check(["openssl", "crl", "-inform", "DER", "-in", out.path, "-noout", "-text"])
+        #expect(text.lowercased().contains(serial) && text.contains("Key Compromise"), "\(text)")
+        let verify = try await Command.run(["openssl", "crl", "-inform", "DER", "-in", out.path, "-noout", "-CAfile", certctl.caFile.path])
+        #expect((verify.stdout + verify.stderr).contains("verify OK"))
+        // Servers serve the newest CRL in the database: this one, or one their start-up pass signed after it.
+        let printed = try #require(Int64(result.stdout.split(separator: " ")[3]))
+        try await ServerProcess.with(certctl) { server in
+            let served = try await DisasterRecoveryTests.crlNumber(server)
+            #expect(served >= printed)
+        }
+        let unknown = try await certctl.run(["crl", "generate", "--issuer", "iss-nope"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("no issuer 'iss-nope'"))
+    }
+}

@@ -8,7 +8,12 @@ struct SerialNumberInteger: DERSerializable, Sendable, Hashable {
     /// From lower-case or upper-case hex, leading zeros allowed; `nil` for non-hex or empty input
     /// or more than 20 octets (RFC 5280 §4.1.2.2).
     init?(hex: some StringProtocol) {
-        var text = Array(hex.utf8)
+        self.init(hexUTF8: hex.utf8)
+    }
+
+    /// From hex as UTF-8 bytes (e.g. straight from a database row).
+    init?(hexUTF8: some Collection<UInt8>) {
+        var text = Array(hexUTF8)
         guard !text.isEmpty, text.count <= 64 else { return nil }
         if text.count % 2 == 1 { text.insert(UInt8(ascii: "0"), at: 0) }
         var bytes: [UInt8] = []

@@ -81,28 +81,29 @@ public final class CRLService: Sendable {
             // Time-based floor: a restored backup or a lost counter row never brings back a number
             // that was already published.
             number = try await storage.allocateCRLNumber(issuerID: issuer.id, atLeast: started.unixMilliseconds)
-            let revoked = try await storage.revokedSerials(issuerID: issuer.id, notExpiredAt: started)
-            revokedCount = revoked.count
+            var revoked = try await storage.revokedEntries(issuerID: issuer.id, notExpiredAt: started)
+            let count = revoked.count
+            revokedCount = count
             let der = try await Self.sign(
                 issuer: signing, number: number!, thisUpdate: started,
-                nextUpdate: started.addingTimeInterval(TimeInterval(settings.crlValidity)), revoked: revoked
+                nextUpdate: started.addingTimeInterval(TimeInterval(settings.crlValidity)), revokedEntriesDER: revoked.takeDER()
             )
             let duration = Self.milliseconds(ContinuousClock.now - clock)
             let crl = StoredCRL(
                 issuerID: issuer.id, number: number!, der: der, thisUpdate: Date(unixSeconds: started.unixSeconds),
                 nextUpdate: Date(unixSeconds: started.unixSeconds + settings.crlValidity), generatedAt: started,
-                generationDurationMs: duration, revokedCount: revoked.count
+                generationDurationMs: duration, revokedCount: count
             )
             try await storage.storeCRL(crl)
             remember(crl)
             try? await storage.recordCRLEvent(
                 CRLGenerationEvent(
                     issuerID: issuer.id, startedAt: started, durationMs: duration, succeeded: true, crlNumber: number,
-                    revokedCount: revoked.count
+                    revokedCount: count
                 )
             )
             metrics.increment(.crl, "generated")
-            logger.debug("CRL generated", metadata: ["issuer": "\(issuer.id)", "crl_number": "\(number!)", "revoked": "\(revoked.count)"])
+            logger.debug("CRL generated", metadata: ["issuer": "\(issuer.id)", "crl_number": "\(number!)", "revoked": "\(count)"])
             return crl
         } catch {
             metrics.increment(.crl, "generation_failed")
@@ -124,30 +125,33 @@ public final class CRLService: Sendable {
         }
     }
 
-    /// Builds and signs the DER CRL (RFC 5280 §5: v2, AKI, CRL Number, reason codes).
+    /// Builds and signs the DER CRL (RFC 5280 §5: v2, AKI, CRL Number, reason codes). The entries
+    /// arrive encoded; at most two CRL-sized buffers are alive at once (TBS, then the result).
     static func sign(
-        issuer: any CASigningConnector, number: Int64, thisUpdate: Date, nextUpdate: Date, revoked: [RevokedSerial]
+        issuer: any CASigningConnector, number: Int64, thisUpdate: Date, nextUpdate: Date, revokedEntriesDER: consuming [UInt8]
     ) async throws -> [UInt8] {
         let ca = issuer.caCertificate
         let algorithm = try SignatureAlgorithmIdentifier(issuer.signer.signatureAlgorithm)
+        let tbsBytes = try tbs(
+            ca: ca, algorithm: algorithm, number: number, thisUpdate: thisUpdate, nextUpdate: nextUpdate, entries: revokedEntriesDER)
+        let signature = try await issuer.signer.sign(tbsBytes)
+        return try DER.Serializer.bytes(of: CertificateList(tbsBytes: tbsBytes, signatureAlgorithm: algorithm, signature: signature))
+    }
+
+    private static func tbs(
+        ca: Certificate, algorithm: SignatureAlgorithmIdentifier, number: Int64, thisUpdate: Date, nextUpdate: Date,
+        entries: consuming [UInt8]
+    ) throws -> [UInt8] {
         let ski = (try? ca.extensions.subjectKeyIdentifier)??.keyIdentifier ?? SubjectKeyIdentifier(hash: ca.publicKey).keyIdentifier
-        let entries = try revoked.map { entry in
-            guard let serial = SerialNumberInteger(hex: entry.serial) else {
-                throw HostError(.internalFailure, "stored serial \(entry.serial) is not hex")
-            }
-            return RevokedCertificateEntry(serial: serial, revocationDate: entry.revokedAt, reason: entry.reason)
-        }
         let tbs = TBSCertList(
             signature: algorithm, issuerDER: try CertificateSubjectDER.of(ca), thisUpdate: thisUpdate, nextUpdate: nextUpdate,
-            revoked: entries,
+            revokedEntriesDER: entries,
             extensions: [
                 try Certificate.Extension(AuthorityKeyIdentifier(keyIdentifier: ski), critical: false),
                 try CRLNumber(value: number).makeExtension(),
             ]
         )
-        let tbsBytes = try DER.Serializer.bytes(of: tbs)
-        let signature = try await issuer.signer.sign(tbsBytes)
-        return try DER.Serializer.bytes(of: CertificateList(tbsBytes: tbsBytes, signatureAlgorithm: algorithm, signature: signature))
+        return try DER.Serializer.bytes(of: tbs)
     }
 
     static func milliseconds(_ duration: Duration) -> Int64 {

@@ -17,7 +17,8 @@ struct TBSCertList: DERSerializable, Sendable {
     var issuerDER: [UInt8]
     var thisUpdate: Date
     var nextUpdate: Date
-    var revoked: [RevokedCertificateEntry]
+    /// The DER of the revoked entries, concatenated (``RevokedEntries``); empty for none.
+    var revokedEntriesDER: [UInt8]
     var extensions: [Certificate.Extension]
 
     func serialize(into coder: inout DER.Serializer) throws {
@@ -27,7 +28,9 @@ struct TBSCertList: DERSerializable, Sendable {
             coder.serializeRawBytes(issuerDER)
             try coder.serialize(X509Time(thisUpdate))
             try coder.serialize(X509Time(nextUpdate))
-            if !revoked.isEmpty { try coder.serializeSequenceOf(revoked) }
+            if !revokedEntriesDER.isEmpty {
+                coder.appendConstructedNode(identifier: .sequence) { $0.serializeRawBytes(revokedEntriesDER) }
+            }
             try coder.serialize(ExtensionList(extensions: extensions), explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific)
         }
     }

@@ -77,18 +77,11 @@ public struct CertctlServer: Sendable {
         do {
             try await group.run()
         } catch {
-            await stopConnectors(issuers)
+            await issuers.stopConnectors()
             throw error
         }
-        await stopConnectors(issuers)
+        await issuers.stopConnectors()
         logger.notice("stopped")
-    }
-
-    /// Stops what connectors own (plugin children) once nothing is served any more.
-    private func stopConnectors(_ issuers: IssuerDirectory) async {
-        for issuer in issuers.all {
-            if let stoppable = issuer.connector as? any StoppableConnector { await stoppable.shutdown() }
-        }
     }
 
     private func application(_ router: Router<HostRequestContext>, server: HTTPServerBuilder, listen: ListenAddress) -> some Service {

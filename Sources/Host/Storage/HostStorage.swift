@@ -38,8 +38,9 @@ public protocol HostStorage: Sendable {
     /// and at least `floor` (the host passes the time in milliseconds, so numbers keep increasing
     /// even after the database is restored from a backup or the counter row is lost).
     func allocateCRLNumber(issuerID: String, atLeast floor: Int64) async throws -> Int64
-    /// Revoked certificates of an issuer that have not expired at `at`, by serial.
-    func revokedSerials(issuerID: String, notExpiredAt at: Date) async throws -> [RevokedSerial]
+    /// Revoked certificates of an issuer that have not expired at `at`, encoded as CRL entries
+    /// while the rows are read (in revocation-time order).
+    func revokedEntries(issuerID: String, notExpiredAt at: Date) async throws -> RevokedEntries
     /// Stores a newly signed CRL (unless a higher-numbered one is already stored) and its event.
     func storeCRL(_ crl: StoredCRL) async throws
     func latestCRL(issuerID: String) async throws -> StoredCRL?

@@ -23,13 +23,6 @@ public struct CRLGenerationEvent: Sendable, Hashable {
     public var revokedCount: Int?
 }
 
-/// A revoked, not yet expired certificate, as listed on a CRL.
-public struct RevokedSerial: Sendable, Hashable {
-    public var serial: String
-    public var revokedAt: Date
-    public var reason: RevocationReason
-}
-
 /// What OCSP needs to know about one serial.
 public struct SerialStatus: Sendable, Hashable {
     public var revokedAt: Date?

@@ -36,6 +36,14 @@ final class SQLiteConnection {
     /// Runs one statement, binding `parameters` to `?1…`, and returns every row.
     @discardableResult
     func query(_ sql: String, _ parameters: [SQLiteValue] = []) throws -> [SQLiteRow] {
+        var rows: [SQLiteRow] = []
+        try each(sql, parameters) { rows.append(SQLiteRow($0.statement)) }
+        return rows
+    }
+
+    /// Runs one statement and hands each row to `body` as it is stepped, without copying rows
+    /// out: for results too large to hold as objects (a CRL's million entries).
+    func each(_ sql: String, _ parameters: [SQLiteValue] = [], _ body: (SQLiteCursor) throws -> Void) throws {
         var statement: OpaquePointer?
         guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
             throw HostError(.internalFailure, "SQLite prepare: \(String(cString: sqlite3_errmsg(handle)))")
@@ -53,7 +61,6 @@ final class SQLiteConnection {
             }
             guard rc == SQLITE_OK else { throw HostError(.internalFailure, "SQLite bind failed (\(rc))") }
         }
-        var rows: [SQLiteRow] = []
         while true {
             let rc = sqlite3_step(statement)
             if rc == SQLITE_DONE { break }
@@ -64,9 +71,8 @@ final class SQLiteConnection {
                 }
                 throw HostError(.internalFailure, "SQLite step: \(message)")
             }
-            rows.append(SQLiteRow(statement))
+            try body(SQLiteCursor(statement: statement))
         }
-        return rows
     }
 
     /// Rows changed by the last INSERT/UPDATE/DELETE.
@@ -95,6 +101,21 @@ enum SQLiteValue: Sendable {
     case integer(Int64)
     case text(String)
     case blob([UInt8])
+}
+
+/// The current row of a statement being stepped, read by column index; valid only inside `each`.
+struct SQLiteCursor {
+    let statement: OpaquePointer
+
+    func int(_ column: Int32) -> Int64? {
+        sqlite3_column_type(statement, column) == SQLITE_INTEGER ? sqlite3_column_int64(statement, column) : nil
+    }
+
+    /// The column's text as UTF-8 bytes, without making a `String`.
+    func withText<T>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T? {
+        guard sqlite3_column_type(statement, column) == SQLITE_TEXT, let text = sqlite3_column_text(statement, column) else { return nil }
+        return try body(UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(statement, column))))
+    }
 }
 
 /// One result row, copied out of the statement.

@@ -15,21 +15,21 @@ extension SQLiteStorage {
         }
     }
 
-    public func revokedSerials(issuerID: String, notExpiredAt at: Date) async throws -> [RevokedSerial] {
+    public func revokedEntries(issuerID: String, notExpiredAt at: Date) async throws -> RevokedEntries {
         try await withConnection { db in
-            try db.query(
+            var entries = RevokedEntries()
+            try db.each(
                 """
                 SELECT serial, revoked_at, revocation_reason FROM certificates
-                WHERE issuer_id = ?1 AND revoked_at IS NOT NULL AND not_after >= ?2 ORDER BY serial
+                WHERE issuer_id = ?1 AND revoked_at IS NOT NULL AND not_after >= ?2
                 """,
                 [.text(issuerID), .integer(at.unixSeconds)]
-            ).map { row in
-                RevokedSerial(
-                    serial: row.string("serial") ?? "",
-                    revokedAt: Date(unixSeconds: row.int("revoked_at") ?? 0),
-                    reason: row.int("revocation_reason").flatMap { RevocationReason(rawValue: Int($0)) } ?? .unspecified
-                )
+            ) { row in
+                let revokedAt = Date(unixSeconds: row.int(1) ?? 0)
+                let reason = row.int(2).flatMap { RevocationReason(rawValue: Int($0)) } ?? .unspecified
+                try row.withText(0) { serial in try entries.append(serialHex: serial, revokedAt: revokedAt, reason: reason) }
             }
+            return entries
         }
     }
 

@@ -21,21 +21,22 @@ extension PostgresStorage {
         }
     }
 
-    public func revokedSerials(issuerID: String, notExpiredAt at: Date) async throws -> [RevokedSerial] {
-        try await withConnection { connection in
-            try await Self.rows(
-                try await connection.query(
-                    """
-                    SELECT serial, revoked_at, revocation_reason FROM certificates
-                    WHERE issuer_id = \(issuerID) AND revoked_at IS NOT NULL AND not_after >= \(at.unixSeconds) ORDER BY serial
-                    """, logger: self.logger)
-            ).map { row in
-                RevokedSerial(
-                    serial: try row["serial"].decode(String.self),
-                    revokedAt: Date(unixSeconds: try row["revoked_at"].decode(Int64.self)),
-                    reason: try row["revocation_reason"].decode(Int32?.self).flatMap { RevocationReason(rawValue: Int($0)) } ?? .unspecified
-                )
+    public func revokedEntries(issuerID: String, notExpiredAt at: Date) async throws -> RevokedEntries {
+        // Rows are streamed and encoded as they arrive; a large CRL may take longer than one query.
+        try await withConnection(timeout: Self.bulkTimeout) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT serial, revoked_at, revocation_reason FROM certificates
+                WHERE issuer_id = \(issuerID) AND revoked_at IS NOT NULL AND not_after >= \(at.unixSeconds)
+                """, logger: self.logger)
+            var entries = RevokedEntries()
+            for try await row in rows {
+                let (serial, revokedAt, reason) = try row.decode((String, Int64, Int32?).self)
+                try entries.append(
+                    serialHex: serial.utf8, revokedAt: Date(unixSeconds: revokedAt),
+                    reason: reason.flatMap { RevocationReason(rawValue: Int($0)) } ?? .unspecified)
             }
+            return entries
         }
     }
 

@@ -75,10 +75,15 @@ public final class PostgresStorage: HostStorage {
 
     // MARK: Access
 
+    /// The bound of calls that read a whole data set (a CRL's revoked entries).
+    static let bulkTimeout = Duration.seconds(300)
+
     /// Runs `body` on a pooled connection; database failures become `HostError`s.
-    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func withConnection<T: Sendable>(
+        timeout: Duration? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         do {
-            return try await bounded { try await self.client.withConnection { connection in try await body(connection) } }
+            return try await bounded(timeout: timeout) { try await self.client.withConnection { connection in try await body(connection) } }
         } catch {
             throw mapped(error)
         }
@@ -129,8 +134,8 @@ public final class PostgresStorage: HostStorage {
     struct OperationTimeout: Error {}
 
     /// Runs `operation`, cancelling it (and so its connection lease) after ``operationTimeout``.
-    func bounded<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        let operationTimeout = self.operationTimeout
+    func bounded<T: Sendable>(timeout: Duration? = nil, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let operationTimeout = timeout ?? self.operationTimeout
         return try await withThrowingTaskGroup(of: T.self) { group in
             group.addTask { try await operation() }
             group.addTask {
