@@ -59,9 +59,19 @@ enum ConstantTime {
 }
 
 extension Sequence<UInt8> {
-    /// Lower-case hex.
-    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+    /// Lower-case hex. (On hot paths — OCSP cache keys, serials — so no `String(format:)`.)
+    var hexString: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(underestimatedCount * 2)
+        for byte in self {
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }
+
+private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
 extension Data {
     func base64URLEncodedString() -> String {

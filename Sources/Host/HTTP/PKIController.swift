@@ -62,17 +62,54 @@ struct PKIController {
     /// Splits the GET forms: a hex serial, or RFC 6960 §A.1 `url-encoding of base-64 encoding of the
     /// DER encoding of the OCSPRequest` — whose base64 may hold `/` (raw or `%2F`), `+` and `=`.
     static func getForm(path: String, issuerID: String) -> GetForm {
-        let prefix = ocspPrefix + issuerID + "/"
-        guard path.hasPrefix(prefix) else { return .invalid }
-        let raw = String(path.dropFirst(prefix.count))
-        let text = raw.removingPercentEncoding ?? raw
+        // Byte-level: this runs for every GET request (Foundation's string APIs cost more than the
+        // rest of a cached answer).
+        let prefix = Array((ocspPrefix + issuerID + "/").utf8)
+        let pathBytes = Array(path.utf8)
+        guard pathBytes.starts(with: prefix) else { return .invalid }
+        let raw = pathBytes[prefix.count...]
+        let text = percentDecoded(raw) ?? Array(raw)
         guard !text.isEmpty else { return .invalid }
-        if text.count <= 40, text.allSatisfy(\.isHexDigit) { return .serial(text) }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-            .replacingOccurrences(of: " ", with: "+")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64) else { return .invalid }
+        if text.count <= 40, text.allSatisfy({ hexValue($0) != nil }) { return .serial(String(decoding: text, as: UTF8.self)) }
+        var base64 = text.map { byte -> UInt8 in
+            switch byte {
+            case UInt8(ascii: "-"), UInt8(ascii: " "): UInt8(ascii: "+")
+            case UInt8(ascii: "_"): UInt8(ascii: "/")
+            default: byte
+            }
+        }
+        while base64.count % 4 != 0 { base64.append(UInt8(ascii: "=")) }
+        guard let data = Data(base64Encoded: Data(base64)) else { return .invalid }
         return .request(Array(data))
+    }
+
+    /// `%XX` sequences decoded; `nil` when one is malformed (the text is then taken as it is).
+    private static func percentDecoded(_ bytes: ArraySlice<UInt8>) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            if bytes[index] == UInt8(ascii: "%") {
+                guard index + 2 < bytes.endIndex, let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) else {
+                    return nil
+                }
+                out.append(high << 4 | low)
+                index += 3
+            } else {
+                out.append(bytes[index])
+                index += 1
+            }
+        }
+        return out
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     /// Over the per-IP limit → `unauthorized` with `Retry-After: 60` (SPEC §5).

@@ -1,10 +1,13 @@
 import CSQLite
 import Foundation
 
-/// A thin synchronous wrapper over one sqlite3 handle. Not thread-safe: ``SQLiteStorage`` owns it
-/// behind a mutex and runs every call on the NIO thread pool.
-final class SQLiteConnection {
+/// A thin synchronous wrapper over one sqlite3 handle, with its prepared statements cached by SQL
+/// text. Not thread-safe: ``SQLiteStorage`` hands each connection to one thread at a time (the
+/// writer behind a mutex, readers from a pool), hence `@unchecked Sendable`.
+final class SQLiteConnection: @unchecked Sendable {
     private let handle: OpaquePointer
+    private var statements: [String: OpaquePointer] = [:]
+    private var inUse: Set<String> = []
 
     init(path: String) throws {
         var db: OpaquePointer?
@@ -21,7 +24,10 @@ final class SQLiteConnection {
         try execute("PRAGMA synchronous = NORMAL")
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    deinit {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        sqlite3_close_v2(handle)
+    }
 
     /// Runs SQL without results (may hold several statements).
     func execute(_ sql: String) throws {
@@ -44,11 +50,26 @@ final class SQLiteConnection {
     /// Runs one statement and hands each row to `body` as it is stepped, without copying rows
     /// out: for results too large to hold as objects (a CRL's million entries).
     func each(_ sql: String, _ parameters: [SQLiteValue] = [], _ body: (SQLiteCursor) throws -> Void) throws {
-        var statement: OpaquePointer?
-        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
-            throw HostError(.internalFailure, "SQLite prepare: \(String(cString: sqlite3_errmsg(handle)))")
+        // A cached statement, unless this SQL is already being stepped further up the stack.
+        let reusable = !inUse.contains(sql)
+        var statement: OpaquePointer? = reusable ? statements[sql] : nil
+        if statement == nil {
+            guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, statement != nil else {
+                throw HostError(.internalFailure, "SQLite prepare: \(String(cString: sqlite3_errmsg(handle)))")
+            }
+            if reusable { statements[sql] = statement }
         }
-        defer { sqlite3_finalize(statement) }
+        guard let statement else { throw HostError(.internalFailure, "SQLite prepare failed") }
+        if reusable { inUse.insert(sql) }
+        defer {
+            if reusable {
+                sqlite3_reset(statement)
+                sqlite3_clear_bindings(statement)
+                inUse.remove(sql)
+            } else {
+                sqlite3_finalize(statement)
+            }
+        }
         for (index, value) in parameters.enumerated() {
             let position = Int32(index + 1)
             let rc: Int32

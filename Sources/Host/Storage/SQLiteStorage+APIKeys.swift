@@ -12,13 +12,13 @@ extension SQLiteStorage {
     }
 
     public func apiKey(id: String) async throws -> APIKeyRecord? {
-        try await withConnection { db in
+        try await read { db in
             try db.query("SELECT * FROM api_keys WHERE id = ?1", [.text(id)]).first.map(Self.apiKeyRecord)
         }
     }
 
     public func apiKeys() async throws -> [APIKeyRecord] {
-        try await withConnection { db in
+        try await read { db in
             try db.query("SELECT * FROM api_keys ORDER BY created_at, id").map(Self.apiKeyRecord)
         }
     }

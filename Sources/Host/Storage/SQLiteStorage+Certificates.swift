@@ -27,13 +27,13 @@ extension SQLiteStorage {
     }
 
     public func certificate(id: String) async throws -> CertificateRecord? {
-        try await withConnection { db in
+        try await read { db in
             try db.query("SELECT * FROM certificates WHERE id = ?1", [.text(id)]).first.map(Self.certificateRecord)
         }
     }
 
     public func certificates(_ query: CertificateQuery) async throws -> [CertificateRecord] {
-        try await withConnection { db in
+        try await read { db in
             var sql = "SELECT * FROM certificates WHERE seq < ?1"
             var parameters: [SQLiteValue] = [.integer(query.beforeSeq ?? .max), .integer(Int64(query.limit))]
             if let issuerID = query.issuerID {

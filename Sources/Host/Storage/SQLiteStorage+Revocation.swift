@@ -16,7 +16,7 @@ extension SQLiteStorage {
     }
 
     public func revokedEntries(issuerID: String, notExpiredAt at: Date) async throws -> RevokedEntries {
-        try await withConnection { db in
+        try await read { db in
             var entries = RevokedEntries()
             try db.each(
                 """
@@ -54,7 +54,7 @@ extension SQLiteStorage {
     }
 
     public func latestCRL(issuerID: String) async throws -> StoredCRL? {
-        try await withConnection { db in
+        try await read { db in
             try db.query("SELECT * FROM crl_cache WHERE issuer_id = ?1", [.text(issuerID)]).first.map { row in
                 StoredCRL(
                     issuerID: issuerID,
@@ -92,7 +92,7 @@ extension SQLiteStorage {
     }
 
     public func crlEvents(issuerID: String, limit: Int) async throws -> [CRLGenerationEvent] {
-        try await withConnection { db in
+        try await read { db in
             try db.query(
                 "SELECT * FROM crl_events WHERE issuer_id = ?1 ORDER BY seq DESC LIMIT ?2", [.text(issuerID), .integer(Int64(limit))]
             )
@@ -110,7 +110,7 @@ extension SQLiteStorage {
     }
 
     public func serialStatus(issuerID: String, serial: String) async throws -> SerialStatus? {
-        try await withConnection { db in
+        try await read { db in
             try db.query(
                 "SELECT revoked_at, revocation_reason FROM certificates WHERE issuer_id = ?1 AND serial = ?2",
                 [.text(issuerID), .text(serial)]
@@ -124,7 +124,7 @@ extension SQLiteStorage {
     }
 
     public func currentResponder(issuerID: String) async throws -> ResponderRecord? {
-        try await withConnection { db in
+        try await read { db in
             try db.query("SELECT * FROM ocsp_responders WHERE issuer_id = ?1 ORDER BY seq DESC LIMIT 1", [.text(issuerID)]).first.map {
                 row in
                 ResponderRecord(
@@ -155,7 +155,7 @@ extension SQLiteStorage {
     }
 
     public func cachedOCSPResponse(issuerID: String, serial: String, certIDKey: String, now: Date) async throws -> CachedOCSPResponse? {
-        try await withConnection { db in
+        try await read { db in
             try db.query(
                 "SELECT * FROM ocsp_cache WHERE issuer_id = ?1 AND serial = ?2 AND cert_id = ?3 AND next_update > ?4",
                 [.text(issuerID), .text(serial), .text(certIDKey), .integer(now.unixSeconds)]

@@ -5,22 +5,36 @@ import Synchronization
 
 /// ``HostStorage`` on an embedded SQLite file (WAL mode).
 ///
-/// One connection, serialised by a mutex; every call runs on the NIO blocking thread pool so the
-/// cooperative pool and event loops never block on disk.
+/// One writer connection, serialised by a mutex, and a pool of reader connections that WAL lets
+/// run alongside it (so OCSP lookups are not queued behind a write or a CRL read). Every call runs
+/// on the NIO blocking thread pool so the cooperative pool and event loops never block on disk.
 public final class SQLiteStorage: HostStorage {
     private let connection: Mutex<SQLiteConnection>
+    private let readers = Mutex<[SQLiteConnection]>([])
+    private let path: String
     private let threadPool: NIOThreadPool
 
     /// Opens (creating when missing) the database file; its directory must exist.
     public init(path: String, threadPool: NIOThreadPool = .singleton) throws {
         self.connection = Mutex(try SQLiteConnection(path: path))
+        self.path = path
         self.threadPool = threadPool
     }
 
-    /// Runs `body` with exclusive use of the connection, off the cooperative pool.
+    /// Runs `body` with exclusive use of the writer connection, off the cooperative pool.
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await threadPool.runIfActive {
             try self.connection.withLock { try body($0) }
+        }
+    }
+
+    /// Runs a read-only `body` on a pooled reader connection (opened on first need), off the
+    /// cooperative pool. It sees every transaction committed before it started.
+    func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await threadPool.runIfActive {
+            let reader = try self.readers.withLock { $0.popLast() } ?? SQLiteConnection(path: self.path)
+            defer { self.readers.withLock { $0.append(reader) } }
+            return try body(reader)
         }
     }
 
@@ -52,7 +66,7 @@ public final class SQLiteStorage: HostStorage {
     }
 
     public func auditEvents(limit: Int, beforeSeq: Int64?) async throws -> [AuditEntry] {
-        try await withConnection { db in
+        try await read { db in
             try db.query(
                 "SELECT * FROM audit_events WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2",
                 [.integer(beforeSeq ?? .max), .integer(Int64(limit))]
