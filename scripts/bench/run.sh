@@ -15,7 +15,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-swift build -c release --product certctl 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' | tail -n 3
+swift build -c release --product certctl 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' | tail -n 3 >&2
 pgdir=$(mktemp -d /tmp/certctl-bench-pg.XXXXXX)
 trap 'scripts/postgres.sh stop "$pgdir"' EXIT
 url=$(scripts/postgres.sh start "$pgdir")
