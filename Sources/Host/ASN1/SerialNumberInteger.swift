@@ -41,7 +41,8 @@ struct SerialNumberInteger: DERSerializable, Sendable, Hashable {
         coder.appendPrimitiveNode(identifier: .integer) { $0.append(contentsOf: content) }
     }
 
-    private static func nibble(_ c: UInt8) -> UInt8? {
+    /// The value of one hex digit (either case), or `nil`.
+    static func nibble(_ c: UInt8) -> UInt8? {
         switch c {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10

@@ -70,7 +70,9 @@ struct PKIController {
         let raw = pathBytes[prefix.count...]
         let text = percentDecoded(raw) ?? Array(raw)
         guard !text.isEmpty else { return .invalid }
-        if text.count <= 40, text.allSatisfy({ hexValue($0) != nil }) { return .serial(String(decoding: text, as: UTF8.self)) }
+        if text.count <= 40, text.allSatisfy({ SerialNumberInteger.nibble($0) != nil }) {
+            return .serial(String(decoding: text, as: UTF8.self))
+        }
         var base64 = text.map { byte -> UInt8 in
             switch byte {
             case UInt8(ascii: "-"), UInt8(ascii: " "): UInt8(ascii: "+")
@@ -90,7 +92,9 @@ struct PKIController {
         var index = bytes.startIndex
         while index < bytes.endIndex {
             if bytes[index] == UInt8(ascii: "%") {
-                guard index + 2 < bytes.endIndex, let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) else {
+                guard index + 2 < bytes.endIndex, let high = SerialNumberInteger.nibble(bytes[index + 1]),
+                    let low = SerialNumberInteger.nibble(bytes[index + 2])
+                else {
                     return nil
                 }
                 out.append(high << 4 | low)
@@ -101,15 +105,6 @@ struct PKIController {
             }
         }
         return out
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// Over the per-IP limit → `unauthorized` with `Retry-After: 60` (SPEC §5).
