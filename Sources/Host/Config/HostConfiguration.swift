@@ -31,6 +31,15 @@ public struct HostConfiguration: Sendable {
     public var limits: RateLimitSettings
 }
 
+extension HostConfiguration {
+    /// The TLS certificate and key files: the configured ones, or the bootstrapped development pair.
+    var tlsFiles: (certificate: URL, key: URL) {
+        if let certificate = tlsCertificateFile, let key = tlsKeyFile { return (certificate, key) }
+        let dev = TLSBootstrap(dataDirectory: dataDirectory)
+        return (dev.certificateFile, dev.keyFile)
+    }
+}
+
 /// CRL and OCSP settings (SPEC §3), all durations in seconds.
 public struct RevocationSettings: Sendable, Hashable {
     /// `CERTCTL_CRL_GENERATION_INTERVAL`: how often each CRL is re-signed.

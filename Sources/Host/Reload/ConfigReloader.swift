@@ -23,12 +23,6 @@ public final class ConfigReloader: Service, Sendable {
         var exportLimiter: FixedWindowLimiter<ContinuousClock>
     }
 
-    /// The outcome of one reload, for logs and tests.
-    enum Outcome: Equatable {
-        case applied(restartRequired: [String])
-        case refused(String)
-    }
-
     private let signals: UnixSignalsSequence
     private let environment: [String: String]
     private let targets: Targets
@@ -52,26 +46,25 @@ public final class ConfigReloader: Service, Sendable {
 
     public func run() async throws {
         for await _ in signals.cancelOnGracefulShutdown() {
-            _ = reload()
+            reload()
         }
     }
 
     /// One reload.
-    @discardableResult
-    func reload() -> Outcome {
+    func reload() {
         let current = running.withLock { $0 }
         logger.notice("reloading configuration (SIGHUP)", metadata: ["config": "\(current.configFile?.path ?? "none")"])
         let next: HostConfiguration
         let pair: TLSCredentials.Pair
         do {
             next = try HostConfiguration.load(configPath: current.configFile?.path, environment: environment)
-            let files = Self.tlsFiles(next)
+            let files = next.tlsFiles
             pair = try TLSCredentials.load(certificateFile: files.certificate, keyFile: files.key)
         } catch {
             let reason = (error as? HostError)?.message ?? "\(error)"
             metrics.increment(.reload, "failed")
             logger.error("reload refused; still serving the previous configuration and TLS certificate", metadata: ["reason": "\(reason)"])
-            return .refused(reason)
+            return
         }
         targets.tls.replace(with: pair)
         targets.logLevel?.level = next.logLevel
@@ -93,14 +86,6 @@ public final class ConfigReloader: Service, Sendable {
             logger.warning(
                 "changed settings take effect at the next start", metadata: ["settings": "\(restartRequired.joined(separator: ", "))"])
         }
-        return .applied(restartRequired: restartRequired)
-    }
-
-    /// The configured TLS files, or the bootstrapped development pair.
-    static func tlsFiles(_ configuration: HostConfiguration) -> (certificate: URL, key: URL) {
-        if let certificate = configuration.tlsCertificateFile, let key = configuration.tlsKeyFile { return (certificate, key) }
-        let dev = TLSBootstrap(dataDirectory: configuration.dataDirectory)
-        return (dev.certificateFile, dev.keyFile)
     }
 
     /// Settings that differ and are only read at start-up, as `CERTCTL_*` names (or `issuers`).

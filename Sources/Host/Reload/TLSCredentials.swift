@@ -7,7 +7,8 @@ import X509
 
 /// The HTTPS listener's certificate chain and key, swappable while the server runs.
 ///
-/// Every TLS handshake asks ``contextCallback`` for the current pair, so a reload (SIGHUP) takes
+/// Every TLS handshake asks the `sslContextCallback` of ``serverConfiguration()`` for the current
+/// pair, so a reload (SIGHUP) takes
 /// effect for the next connection without closing open ones. A pair is only installed after it
 /// has been read and checked in full, so a bad file never replaces a good one.
 public final class TLSCredentials: Sendable {
@@ -49,15 +50,10 @@ public final class TLSCredentials: Sendable {
         } catch {
             throw HostError.configuration("CERTCTL_TLS_KEY_FILE: cannot read \(keyFile.path)")
         }
-        let chain: [NIOSSLCertificate]
-        let leaf: Certificate
-        do {
-            chain = try NIOSSLCertificate.fromPEMBytes(Array(chainPEM.utf8))
-            guard let first = try PEMDocument.parseMultiple(pemString: chainPEM).first else { throw CancellationError() }
-            leaf = try Certificate(pemDocument: first)
-        } catch {
-            throw HostError.configuration("CERTCTL_TLS_CERT_FILE: \(certificateFile.path) is not a readable PEM certificate")
-        }
+        let notPEM = HostError.configuration("CERTCTL_TLS_CERT_FILE: \(certificateFile.path) is not a readable PEM certificate")
+        guard let chain = try? NIOSSLCertificate.fromPEMBytes(Array(chainPEM.utf8)),
+            let first = try? PEMDocument.parseMultiple(pemString: chainPEM).first, let leaf = try? Certificate(pemDocument: first)
+        else { throw notPEM }
         let key: NIOSSLPrivateKey
         let publicKey: Certificate.PublicKey
         do {

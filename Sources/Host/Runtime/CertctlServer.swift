@@ -115,7 +115,7 @@ public struct CertctlServer: Sendable {
                 logger.notice("bootstrapped TLS certificate", metadata: ["file": "\(dev.certificateFile.path)"])
             }
         }
-        let files = ConfigReloader.tlsFiles(configuration)
+        let files = configuration.tlsFiles
         return try TLSCredentials.load(certificateFile: files.certificate, keyFile: files.key)
     }
 }

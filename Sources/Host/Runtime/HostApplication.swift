@@ -12,7 +12,6 @@ struct HostApplication: Sendable {
     let challenges: HTTPChallengeResponses?
     let metrics: HostMetrics
     let crl: CRLService
-    let responders: ResponderStore
     let scheduler: RevocationScheduler
     let keys: APIKeyService
     let certificates: CertificateService
@@ -36,7 +35,6 @@ struct HostApplication: Sendable {
         let scheduler = RevocationScheduler(crl: crl, responders: responders, storage: storage, settings: revocation, logger: logger)
         self.metrics = metrics
         self.crl = crl
-        self.responders = responders
         self.scheduler = scheduler
         keys = APIKeyService(storage: storage)
         certificates = CertificateService(

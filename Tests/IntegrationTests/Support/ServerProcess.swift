@@ -23,7 +23,9 @@ final class ServerProcess: @unchecked Sendable {
     /// test between choosing and binding it: then the start is retried on new ports.
     init(_ certctl: Certctl, arguments: [String] = [], environment extra: [String: String] = [:], pkiPort: Int? = nil) async throws {
         self.certctl = certctl
-        for attempt in 1... {
+        var attempt = 0
+        while true {
+            attempt += 1
             let port = Certctl.freePort()
             let pki = pkiPort ?? Certctl.freePort()
             let run = UUID().uuidString.prefix(8)
@@ -55,7 +57,6 @@ final class ServerProcess: @unchecked Sendable {
             await child.wait()
             throw TestFailure("certctl serve did not become healthy: \(log())")
         }
-        fatalError("unreachable")
     }
 
     /// Sends SIGTERM and waits for the exit status.
