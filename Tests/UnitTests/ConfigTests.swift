@@ -88,12 +88,26 @@ import Testing
             (["CERTCTL_LOG_LEVEL": "loud"], "CERTCTL_LOG_LEVEL"),
             (["CERTCTL_DATABASE_URL": "mysql://u:secretpw@h/db"], "CERTCTL_DATABASE_URL"),
             (["CERTCTL_TLS_CERT_FILE": "/x.crt"], "CERTCTL_TLS_KEY_FILE"),
+            (["CERTCTL_OCSP_MEMORY_CACHE": "sometimes"], "CERTCTL_OCSP_MEMORY_CACHE"),
         ]
         for (environment, setting) in cases {
             let error = #expect(throws: HostError.self) { try HostConfiguration.load(configPath: nil, environment: environment) }
             #expect(error?.message.contains(setting) == true, "\(environment)")
             #expect(error?.message.contains("secretpw") == false)
         }
+    }
+
+    @Test func ocspMemoryCacheFollowsTheDatabaseUnlessSet() throws {
+        let sqlite = DatabaseLocation.sqlite(path: "/tmp/x.db")
+        let postgres = try HostConfiguration.load(
+            configPath: nil, environment: ["CERTCTL_DATABASE_URL": "postgres://u@127.0.0.1:5432/db"]
+        ).database
+        let auto = try HostConfiguration.load(configPath: nil, environment: [:]).revocation.ocspMemoryCache
+        #expect(auto == .auto && auto.enabled(for: sqlite) && !auto.enabled(for: postgres))
+        let on = try HostConfiguration.load(configPath: nil, environment: ["CERTCTL_OCSP_MEMORY_CACHE": "ON"]).revocation.ocspMemoryCache
+        #expect(on.enabled(for: postgres) && on.enabled(for: sqlite))
+        let off = try HostConfiguration.load(configPath: nil, environment: ["CERTCTL_OCSP_MEMORY_CACHE": "off"]).revocation.ocspMemoryCache
+        #expect(!off.enabled(for: sqlite))
     }
 
     @Test func unknownKeysAndBadDurationsInTheFileAreErrors() throws {

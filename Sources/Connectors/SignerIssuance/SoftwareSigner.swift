@@ -71,6 +71,12 @@ public struct SoftwareSigner: CASigner {
     }
 
     public func sign(_ bytes: [UInt8]) async throws -> [UInt8] {
+        try signSynchronously(bytes)
+    }
+
+    /// ``sign(_:)`` without suspending: the key is in memory, so a caller on a SwiftNIO event loop
+    /// (the OCSP fast path) can sign in place.
+    public func signSynchronously(_ bytes: [UInt8]) throws -> [UInt8] {
         switch key {
         case .p256(let k): Array(try k.signature(for: SHA256.hash(data: bytes)).derRepresentation)
         case .p384(let k): Array(try k.signature(for: SHA384.hash(data: bytes)).derRepresentation)

@@ -1,6 +1,10 @@
 import Foundation
 import SwiftASN1
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// RFC 5280 §4.1.2.5 Time: UTCTime through 2049, GeneralizedTime from 2050, whole seconds, UTC.
 struct X509Time: DERSerializable, Sendable, Hashable {
     var date: Date
@@ -20,11 +24,12 @@ struct X509Time: DERSerializable, Sendable, Hashable {
         }
     }
 
+    /// UTC calendar fields from `gmtime_r` (every signed OCSP response formats three times).
     static func components(_ date: Date) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return (c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var t = tm()
+        gmtime_r(&seconds, &t)
+        return (Int(t.tm_year) + 1900, Int(t.tm_mon) + 1, Int(t.tm_mday), Int(t.tm_hour), Int(t.tm_min), Int(t.tm_sec))
     }
 }
 

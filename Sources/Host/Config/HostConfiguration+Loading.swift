@@ -9,7 +9,7 @@ extension HostConfiguration {
         "data_dir", "listen", "public_base_url", "tls_cert_file", "tls_key_file", "database_url",
         "max_body_size", "log_level", "pki_http_listen", "crl_generation_interval", "crl_validity",
         "ocsp_responder_key_dir", "ocsp_responder_rotation_grace", "ocsp_responder_validity", "ocsp_response_validity",
-        "ocsp_rate_limit_per_ip_min", "cert_export_rate_limit_per_actor_hr",
+        "ocsp_memory_cache", "ocsp_rate_limit_per_ip_min", "cert_export_rate_limit_per_actor_hr",
     ]
 
     /// Loads the configuration: environment variables override the YAML file, which overrides
@@ -107,6 +107,12 @@ extension HostConfiguration {
             "ocsp_responder_rotation_grace", default: revocation.ocspResponderRotationGrace)
         revocation.ocspResponderValidity = try duration("ocsp_responder_validity", default: revocation.ocspResponderValidity)
         revocation.ocspResponseValidity = try duration("ocsp_response_validity", default: revocation.ocspResponseValidity)
+        if let text = value("ocsp_memory_cache")?.text {
+            guard let mode = OCSPMemoryCacheMode(rawValue: text.lowercased()) else {
+                throw invalid("ocsp_memory_cache", "'\(text)' is not one of auto, on, off")
+            }
+            revocation.ocspMemoryCache = mode
+        }
         guard revocation.ocspResponderRotationGrace < revocation.ocspResponderValidity else {
             throw invalid("ocsp_responder_rotation_grace", "must be shorter than CERTCTL_OCSP_RESPONDER_VALIDITY")
         }

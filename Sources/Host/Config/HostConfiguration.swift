@@ -54,9 +54,31 @@ public struct RevocationSettings: Sendable, Hashable {
     public var ocspResponderValidity: Int64 = 30 * 86_400
     /// `CERTCTL_OCSP_RESPONSE_VALIDITY`: nextUpdate − thisUpdate of OCSP responses.
     public var ocspResponseValidity: Int64 = 3_600
+    /// `CERTCTL_OCSP_MEMORY_CACHE`: whether OCSP answers are also kept in this process's memory.
+    public var ocspMemoryCache: OCSPMemoryCacheMode = .auto
 
     public init(ocspResponderKeyDirectory: URL) {
         self.ocspResponderKeyDirectory = ocspResponderKeyDirectory
+    }
+}
+
+/// `CERTCTL_OCSP_MEMORY_CACHE`: whether an instance keeps OCSP answers in memory and answers
+/// repeats without the database (see docs/crl-ocsp.md).
+public enum OCSPMemoryCacheMode: String, Sendable, Hashable, CaseIterable {
+    /// On for SQLite (every revocation goes through this process), off for PostgreSQL.
+    case auto
+    /// Also on PostgreSQL: for a single instance, or when a revocation made through another
+    /// instance may be answered `good` here for up to ``OCSPMemoryCache/revalidateAfter``.
+    case on
+    case off
+
+    func enabled(for database: DatabaseLocation) -> Bool {
+        switch self {
+        case .on: true
+        case .off: false
+        case .auto:
+            if case .sqlite = database { true } else { false }
+        }
     }
 }
 

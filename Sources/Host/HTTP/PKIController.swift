@@ -33,7 +33,7 @@ struct PKIController {
                 bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
             } catch {
                 metrics.increment(.ocsp, "request_invalid")
-                return ocspResponse(OCSPResponder.Answer(der: OCSPResponse.error(.malformedRequest).derBytes), cacheable: false, request)
+                return ocspResponse(.init(der: OCSPResponse.error(.malformedRequest).derBytes), cacheable: false, request)
             }
             return ocspResponse(await ocsp.respond(issuerID: issuerID, requestDER: bytes), cacheable: false, request)
         }
@@ -110,35 +110,25 @@ struct PKIController {
     /// Over the per-IP limit → `unauthorized` with `Retry-After: 60` (SPEC §5).
     private func rateLimited(_ context: HostRequestContext) -> Response? {
         let ip = context.remoteAddress?.ipAddress ?? "unknown"
-        guard case .limited = ocspLimiter.acquire(ip) else { return nil }
+        guard Self.admitted(ip, limiter: ocspLimiter, metrics: metrics) else { return Self.response(.rateLimited) }
+        return nil
+    }
+
+    /// Applies the per-IP limit to one request; `false` (counted) when over it.
+    static func admitted(_ ip: String, limiter: FixedWindowLimiter<ContinuousClock>, metrics: HostMetrics) -> Bool {
+        guard case .limited = limiter.acquire(ip) else { return true }
         metrics.increment(.ocsp, "rate_limited")
         metrics.increment(.ratelimit, "ocsp")
-        var response = Self.ocspBody(OCSPResponse.error(.unauthorized).derBytes)
-        response.headers[.retryAfter] = "60"
-        return response
+        return false
     }
 
     private func ocspResponse(_ answer: OCSPResponder.Answer, cacheable: Bool, _ request: Request) -> Response {
-        var response = Self.ocspBody(answer.der)
-        guard cacheable, let window = answer.cacheWindow else {
-            response.headers[.cacheControl] = "no-cache"
-            return response
-        }
-        // RFC 5019 §6.2: max-age no later than nextUpdate, plus Last-Modified, Expires and ETag.
-        let etag = "\"\(SHA256.hash(data: answer.der).hexString)\""
-        let maxAge = max(0, Int(window.nextUpdate.timeIntervalSinceNow))
-        response.headers[.cacheControl] = "max-age=\(maxAge), public, no-transform, must-revalidate"
-        response.headers[.lastModified] = HTTPDate.format(window.thisUpdate)
-        response.headers[.expires] = HTTPDate.format(window.nextUpdate)
-        response.headers[.eTag] = etag
-        if request.headers[.ifNoneMatch] == etag {
-            return Response(status: .notModified, headers: response.headers)
-        }
-        return response
+        Self.response(OCSPHTTPResponse(answer, cacheable: cacheable, ifNoneMatch: request.headers[.ifNoneMatch]))
     }
 
-    static func ocspBody(_ der: [UInt8]) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/ocsp-response"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: der)))
+    private static func response(_ ocsp: OCSPHTTPResponse) -> Response {
+        Response(
+            status: ocsp.status, headers: ocsp.headers, body: ocsp.body.map { ResponseBody(byteBuffer: ByteBuffer(bytes: $0)) } ?? .init())
     }
 
     private func crl(_ request: Request, issuerID: String) async throws -> Response {

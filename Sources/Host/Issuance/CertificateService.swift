@@ -11,14 +11,15 @@ public struct CertificateService: Sendable {
     let publicBaseURL: String
     let metrics: HostMetrics
     /// Told after a revocation committed (the CRL scheduler regenerates that issuer's CRL).
-    let onRevoked: @Sendable (String) -> Void
+    /// Called after a revocation committed, before `revoke` returns.
+    let onRevoked: @Sendable (CertificateRecord) -> Void
 
     /// Clock-skew allowance: notBefore is set this far in the past.
     static let backdate: TimeInterval = 60
 
     public init(
         storage: any HostStorage, issuers: IssuerDirectory, publicBaseURL: String, metrics: HostMetrics = HostMetrics(),
-        onRevoked: @escaping @Sendable (String) -> Void = { _ in }
+        onRevoked: @escaping @Sendable (CertificateRecord) -> Void = { _ in }
     ) {
         self.storage = storage
         self.issuers = issuers
@@ -87,7 +88,7 @@ public struct CertificateService: Sendable {
         do {
             let record = try await revokeUnmetered(id: id, reason: reason, actor: actor, now: now)
             metrics.increment(.revocation, "revoked")
-            onRevoked(record.issuerID)
+            onRevoked(record)
             return record
         } catch {
             metrics.increment(.revocation, "refused")

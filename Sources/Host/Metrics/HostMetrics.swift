@@ -28,7 +28,13 @@ public final class HostMetrics: Sendable {
 
     private let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
-    private let counters = Mutex<[String: Metrics.Counter]>([:])
+    /// A counter's identity (no string built per increment: OCSP counts several per request).
+    private struct CounterKey: Hashable {
+        var area: Area
+        var label: String
+    }
+
+    private let counters = Mutex<[CounterKey: Metrics.Counter]>([:])
     private let timers = Mutex<[String: Metrics.Timer]>([:])
 
     public init() {
@@ -72,7 +78,7 @@ public final class HostMetrics: Sendable {
     }
 
     private func counter(_ area: Area, _ label: String) -> Metrics.Counter {
-        let key = "\(area.rawValue)/\(label)"
+        let key = CounterKey(area: area, label: label)
         return counters.withLock { counters in
             if let counter = counters[key] { return counter }
             let counter = Metrics.Counter(label: "certctl_\(area.rawValue)_counter_total", dimensions: [("label", label)], factory: factory)

@@ -12,7 +12,10 @@ import X509
 /// naming another issuer, a bad nonce → `unauthorized`; database unavailable → `tryLater`; signing
 /// failure → `internalError`. Nonce-less
 /// single-certificate requests are served from a pre-signed cache that a revocation clears in the
-/// same transaction, so a revoked certificate is never reported good.
+/// same transaction, so a revoked certificate is never reported good. Where every revocation goes
+/// through this process (SQLite, or `CERTCTL_OCSP_MEMORY_CACHE=on`), an ``OCSPMemoryCache`` also
+/// keeps recent answers, so repeated requests are answered without the database
+/// (``plan(issuerID:raw:decode:)``).
 final class OCSPResponder: Sendable {
     /// Most CertIDs answered in one request (RFC 5019 clients send one).
     static let maxCertIDs = 10
@@ -23,6 +26,25 @@ final class OCSPResponder: Sendable {
         var der: [UInt8]
         /// Set for signed, nonce-less responses: what RFC 5019 caching headers describe.
         var cacheWindow: (thisUpdate: Date, nextUpdate: Date)?
+        /// The quoted ETag of `der`, when already known.
+        var etag: String?
+        /// The cache window as HTTP dates, when already formatted.
+        var httpDates: (lastModified: String, expires: String)?
+
+        init(
+            der: [UInt8], cacheWindow: (thisUpdate: Date, nextUpdate: Date)? = nil, etag: String? = nil,
+            httpDates: (lastModified: String, expires: String)? = nil
+        ) {
+            self.der = der
+            self.cacheWindow = cacheWindow
+            self.etag = etag
+            self.httpDates = httpDates
+        }
+
+        /// RFC 5019 §6.2 ETag: the SHA-256 of the response.
+        static func etag(of der: [UInt8]) -> String {
+            "\"\(SHA256.hash(data: der).hexString)\""
+        }
     }
 
     let storage: any HostStorage
@@ -32,13 +54,16 @@ final class OCSPResponder: Sendable {
     let metrics: HostMetrics
     let logger: Logger
     let now: @Sendable () -> Date
+    /// `nil` where revocations may happen in another process (PostgreSQL, unless configured on).
+    let memory: OCSPMemoryCache?
     /// Per issuer and hash algorithm: (issuerNameHash, issuerKeyHash).
-    private let issuerHashes: [String: [CertIDHashAlgorithm: (name: [UInt8], key: [UInt8])]]
+    let issuerHashes: [String: [CertIDHashAlgorithm: (name: [UInt8], key: [UInt8])]]
 
     init(
         storage: any HostStorage, issuers: IssuerDirectory, responders: ResponderStore, settings: RevocationSettings,
-        metrics: HostMetrics, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+        metrics: HostMetrics, logger: Logger, memory: OCSPMemoryCache? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) throws {
+        self.memory = memory
         self.storage = storage
         self.issuers = issuers
         self.responders = responders
@@ -94,6 +119,9 @@ final class OCSPResponder: Sendable {
     }
 
     private func answer(issuerID: String, certIDs: [OCSPCertID], extensions: [Certificate.Extension]) async throws -> Answer {
+        // Captured before any database read: what is read may only be remembered if no revocation
+        // was remembered in between.
+        let generation = memory?.generation ?? 0
         guard let issuer = issuers[issuerID], let signing = issuer.signing, let hashes = issuerHashes[issuerID] else {
             metrics.increment(.ocsp, "issuer_not_found")
             throw OCSPFailure(.unauthorized, "unknown issuer or issuer without OCSP")
@@ -126,7 +154,12 @@ final class OCSPResponder: Sendable {
         {
             metrics.increment(.ocsp, "cache_hit")
             metrics.increment(.ocsp, "request_success")
-            return Answer(der: cached.der, cacheWindow: (cached.thisUpdate, cached.nextUpdate))
+            let etag = Answer.etag(of: cached.der)
+            memory?.store(
+                .init(der: cached.der, etag: etag, thisUpdate: cached.thisUpdate, nextUpdate: cached.nextUpdate, checkedAt: now()),
+                issuerID: issuerID, serial: certIDs[0].serial.hex, certID: certIDs[0].encoded, generation: generation
+            )
+            return Answer(der: cached.der, cacheWindow: (cached.thisUpdate, cached.nextUpdate), etag: etag)
         }
         if cacheable { metrics.increment(.ocsp, "cache_miss") }
 
@@ -134,23 +167,18 @@ final class OCSPResponder: Sendable {
         let nextUpdate = thisUpdate.addingTimeInterval(TimeInterval(settings.ocspResponseValidity))
         var responses: [OCSPSingleResponse] = []
         for certID in certIDs {
+            let checkedAt = now()
             let status = try await status(issuerID: issuerID, serial: certID.serial)
+            if status != .unknown {
+                memory?.store(status, issuerID: issuerID, serial: certID.serial.hex, checkedAt: checkedAt, generation: generation)
+            }
             responses.append(OCSPSingleResponse(certID: certID, status: status, thisUpdate: thisUpdate, nextUpdate: nextUpdate))
         }
 
         let der: [UInt8]
         do {
             let responder = try await responders.responder(for: issuer, signing: signing)
-            let data = OCSPResponseData(
-                responderKeyHash: responder.keyHash, producedAt: thisUpdate, responses: responses, extensions: nonce.map { [$0] } ?? []
-            )
-            let tbs = try DER.Serializer.bytes(of: data)
-            let signature = try await responder.signer.sign(tbs)
-            let basic = BasicOCSPResponse(
-                tbsBytes: tbs, signatureAlgorithm: try SignatureAlgorithmIdentifier(responder.signer.signatureAlgorithm),
-                signature: signature, certificates: [responder.certificate]
-            )
-            der = OCSPResponse(status: .successful, basicResponse: try DER.Serializer.bytes(of: basic)).derBytes
+            der = try Self.signed(responses, nonce: nonce, producedAt: thisUpdate, by: responder)
         } catch {
             metrics.increment(.ocsp, "signing_failed")
             logger.error("OCSP signing failed", metadata: ["issuer": "\(issuerID)", "error": "\(error)"])
@@ -165,8 +193,29 @@ final class OCSPResponder: Sendable {
                 nextUpdate: nextUpdate
             )
             try? await storage.storeOCSPResponse(cached, signedAsRevoked: responses[0].status != .good)
+            memory?.store(
+                .init(der: der, etag: Answer.etag(of: der), thisUpdate: thisUpdate, nextUpdate: nextUpdate, checkedAt: thisUpdate),
+                issuerID: issuerID, serial: certIDs[0].serial.hex, certID: certIDs[0].encoded, generation: generation
+            )
         }
         return Answer(der: der, cacheWindow: nonce == nil ? (thisUpdate, nextUpdate) : nil)
+    }
+
+    /// A successful OCSPResponse with `responses`, signed by the responder (synchronously: its key
+    /// is in memory).
+    static func signed(
+        _ responses: [OCSPSingleResponse], nonce: Certificate.Extension?, producedAt: Date, by responder: ResponderStore.Active
+    ) throws -> [UInt8] {
+        let data = OCSPResponseData(
+            responderKeyHash: responder.keyHash, producedAt: producedAt, responses: responses, extensions: nonce.map { [$0] } ?? []
+        )
+        let tbs = try DER.Serializer.bytes(of: data)
+        let signature = try responder.signer.signSynchronously(tbs)
+        let basic = BasicOCSPResponse(
+            tbsBytes: tbs, signatureAlgorithm: try SignatureAlgorithmIdentifier(responder.signer.signatureAlgorithm),
+            signature: signature, certificateDER: responder.certificateDER
+        )
+        return OCSPResponse(status: .successful, basicResponse: try basic.derBytes()).derBytes
     }
 
     private func status(issuerID: String, serial: SerialNumberInteger) async throws -> OCSPCertStatus {
@@ -185,7 +234,7 @@ final class OCSPResponder: Sendable {
 
     /// OCSP's own error form: the failure's status; `tryLater` while the database is unavailable
     /// (RFC 6960 §4.2.1: a temporary condition), `internalError` otherwise.
-    private func failure(_ error: any Error, issuerID: String) -> Answer {
+    func failure(_ error: any Error, issuerID: String) -> Answer {
         let status: OCSPResponseStatus
         if let failure = error as? OCSPFailure {
             status = failure.status

@@ -26,7 +26,16 @@ struct OCSPResponse: DERSerializable, Sendable {
     }
 
     var derBytes: [UInt8] {
-        // Serialising fixed-shape values cannot fail.
-        (try? DER.Serializer.bytes(of: self)) ?? [0x30, 0x03, 0x0A, 0x01, OCSPResponseStatus.internalError.rawValue]
+        guard let basicResponse else {
+            return [0x30, 0x03, 0x0A, 0x01, status.rawValue]
+        }
+        // Written around the already-encoded basic response (``DEREnvelope``); the same bytes
+        // `serialize(into:)` produces.
+        return DEREnvelope.wrap(
+            0x30, [0x0A, 0x01, status.rawValue],
+            DEREnvelope.wrap(0xA0, DEREnvelope.wrap(0x30, Self.basicResponseTypeDER, DEREnvelope.wrap(0x04, basicResponse)))
+        )
     }
+
+    private static let basicResponseTypeDER: [UInt8] = (try? DER.Serializer.bytes(of: basicResponseType)) ?? []
 }

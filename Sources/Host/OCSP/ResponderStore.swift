@@ -7,6 +7,10 @@ import SwiftASN1
 import Synchronization
 import X509
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Each issuer's delegated OCSP responder: an EC P-256 key in `CERTCTL_OCSP_RESPONDER_KEY_DIR`
 /// (`<issuer>-<serial>.key`, mode 0600) and a certificate from the CA, recorded in the database.
 ///
@@ -21,7 +25,22 @@ final class ResponderStore: Sendable {
         var keyHash: [UInt8]
         var notAfter: Date
         var serial: String
-        var keyFile: URL
+        let keyFile: URL
+        /// `keyFile.path`, computed once (checked on every fast-path signature).
+        let keyPath: String
+        /// DER of `certificate`, encoded once: every signed response carries it.
+        var certificateDER: [UInt8]
+
+        init(certificate: Certificate, signer: SoftwareSigner, keyHash: [UInt8], notAfter: Date, serial: String, keyFile: URL) throws {
+            self.certificate = certificate
+            self.signer = signer
+            self.keyHash = keyHash
+            self.notAfter = notAfter
+            self.serial = serial
+            self.keyFile = keyFile
+            keyPath = keyFile.path
+            certificateDER = try DER.Serializer.bytes(of: certificate)
+        }
     }
 
     /// How often a responder in memory is checked against the database (row deleted by an
@@ -33,14 +52,17 @@ final class ResponderStore: Sendable {
     let metrics: HostMetrics
     let logger: Logger
     let now: @Sendable () -> Date
+    /// Told when an issuer's responder changes: its pre-signed responses are dropped.
+    let memory: OCSPMemoryCache?
     private let active = Mutex<[String: Active]>([:])
     private let verifiedAt = Mutex<[String: Date]>([:])
     private let flights = SingleFlight<Active>()
 
     init(
         storage: any HostStorage, settings: RevocationSettings, metrics: HostMetrics, logger: Logger,
-        now: @escaping @Sendable () -> Date = Date.init
+        memory: OCSPMemoryCache? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.memory = memory
         self.storage = storage
         self.settings = settings
         self.metrics = metrics
@@ -54,6 +76,19 @@ final class ResponderStore: Sendable {
             return current
         }
         return try await flights.run(issuer.id) { try await self.loadOrRotate(issuer, signing: signing) }
+    }
+
+    /// The responder in memory when it can sign without a database read or rotation: checked
+    /// against the database within ``recheckInterval`` and its key file still present. `nil`
+    /// sends the caller to ``responder(for:signing:)``.
+    func ready(issuerID: String) -> Active? {
+        guard let current = active.withLock({ $0[issuerID] }), !needsRotation(current.notAfter),
+            let last = verifiedAt.withLock({ $0[issuerID] })
+        else { return nil }
+        let now = self.now()
+        guard now >= last, now.timeIntervalSince(last) < Self.recheckInterval, access(current.keyPath, F_OK) == 0
+        else { return nil }
+        return current
     }
 
     /// Whether the responder in memory is still the recorded one with its key on disk: deleting the
@@ -119,13 +154,17 @@ final class ResponderStore: Sendable {
                 "OCSP responder unusable; replacing it", metadata: ["issuer": "\(record.issuerID)", "key_file": "\(keyFile.path)"])
             return nil
         }
-        return Active(
+        return try? Active(
             certificate: certificate, signer: signer, keyHash: Self.keyHash(certificate.publicKey), notAfter: certificate.notValidAfter,
             serial: record.serial, keyFile: keyFile)
     }
 
     private func remember(_ responder: Active, _ issuerID: String) {
-        active.withLock { $0[issuerID] = responder }
+        let previous = active.withLock { active in
+            defer { active[issuerID] = responder }
+            return active[issuerID]?.serial
+        }
+        if let previous, previous != responder.serial { memory?.invalidate(issuerID: issuerID) }
         verifiedAt.withLock { $0[issuerID] = now() }
     }
 
@@ -151,7 +190,7 @@ final class ResponderStore: Sendable {
         )
         metrics.increment(.ocsp, "responder_rotated")
         logger.notice("OCSP responder rotated", metadata: ["issuer": "\(issuer.id)", "serial": "\(serial)"])
-        let rotated = Active(
+        let rotated = try Active(
             certificate: certificate, signer: signer, keyHash: Self.keyHash(signer.publicKey), notAfter: certificate.notValidAfter,
             serial: serial, keyFile: settings.ocspResponderKeyDirectory.appendingPathComponent(keyFileName))
         remember(rotated, issuer.id)

@@ -106,6 +106,7 @@ public final class ConfigReloader: Service, Sendable {
         check("CERTCTL_OCSP_RESPONDER_ROTATION_GRACE", a.ocspResponderRotationGrace != b.ocspResponderRotationGrace)
         check("CERTCTL_OCSP_RESPONDER_VALIDITY", a.ocspResponderValidity != b.ocspResponderValidity)
         check("CERTCTL_OCSP_RESPONSE_VALIDITY", a.ocspResponseValidity != b.ocspResponseValidity)
+        check("CERTCTL_OCSP_MEMORY_CACHE", a.ocspMemoryCache != b.ocspMemoryCache)
         check("issuers", running.issuers.map(\.fingerprint) != loaded.issuers.map(\.fingerprint))
         return changed
     }

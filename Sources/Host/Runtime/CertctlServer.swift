@@ -62,16 +62,18 @@ public struct CertctlServer: Sendable {
             metrics: host.metrics, logger: logger
         )
 
+        // Both listeners put the OCSP fast path in front of the router.
+        let http1 = OCSPFastPathChannel.http1(host.ocspFastPath)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(
                 service: application(
-                    host.apiRouter(), server: try .tls(.http1(), tlsConfiguration: tls.serverConfiguration()), listen: configuration.listen)
+                    host.apiRouter(), server: try .tls(http1, tlsConfiguration: tls.serverConfiguration()), listen: configuration.listen)
             ),
             .init(service: host.scheduler),
             .init(service: reloader),
         ]
         if let pkiListen = configuration.pkiHTTPListen {
-            services.append(.init(service: application(host.pkiRouter(), server: .http1(), listen: pkiListen)))
+            services.append(.init(service: application(host.pkiRouter(), server: http1, listen: pkiListen)))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {

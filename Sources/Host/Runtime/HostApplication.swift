@@ -31,7 +31,11 @@ struct HostApplication: Sendable {
         let metrics = HostMetrics()
         let revocation = configuration.revocation
         let crl = CRLService(storage: storage, issuers: issuers, settings: revocation, metrics: metrics, logger: logger)
-        let responders = ResponderStore(storage: storage, settings: revocation, metrics: metrics, logger: logger)
+        // Every revocation of an SQLite database goes through this process, so answers can be kept
+        // in memory; PostgreSQL instances learn of each other's revocations only from the database
+        // (CERTCTL_OCSP_MEMORY_CACHE=on accepts that delay).
+        let memory = revocation.ocspMemoryCache.enabled(for: configuration.database) ? OCSPMemoryCache() : nil
+        let responders = ResponderStore(storage: storage, settings: revocation, metrics: metrics, logger: logger, memory: memory)
         let scheduler = RevocationScheduler(crl: crl, responders: responders, storage: storage, settings: revocation, logger: logger)
         self.metrics = metrics
         self.crl = crl
@@ -39,7 +43,10 @@ struct HostApplication: Sendable {
         keys = APIKeyService(storage: storage)
         certificates = CertificateService(
             storage: storage, issuers: issuers, publicBaseURL: configuration.publicBaseURL, metrics: metrics,
-            onRevoked: { scheduler.revoked(issuerID: $0) }
+            onRevoked: { record in
+                memory?.invalidate(issuerID: record.issuerID, serial: record.serial)
+                scheduler.revoked(issuerID: record.issuerID)
+            }
         )
         ocspLimiter = FixedWindowLimiter(limit: configuration.limits.ocspPerIPPerMinute, window: .seconds(60), clock: ContinuousClock())
         exportLimiter = FixedWindowLimiter(
@@ -47,11 +54,17 @@ struct HostApplication: Sendable {
         pki = PKIController(
             issuers: issuers, crl: crl,
             ocsp: try OCSPResponder(
-                storage: storage, issuers: issuers, responders: responders, settings: revocation, metrics: metrics, logger: logger
+                storage: storage, issuers: issuers, responders: responders, settings: revocation, metrics: metrics, logger: logger,
+                memory: memory
             ),
             ocspLimiter: ocspLimiter, settings: revocation, metrics: metrics
         )
         exports = ExportService(certificates: certificates, storage: storage, limiter: exportLimiter, metrics: metrics)
+    }
+
+    /// The OCSP fast path's services, for the ``OCSPChannelHandler`` of every connection.
+    var ocspFastPath: OCSPChannelHandler.Services {
+        .init(responder: pki.ocsp, limiter: ocspLimiter, metrics: metrics)
     }
 
     /// Every route of the HTTPS listener.

@@ -1,0 +1,172 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
+
+/// The OCSP fast path: a SwiftNIO handler in each HTTP/1.1 connection, right after the HTTP/1
+/// decoder (``OCSPFastPathChannel`` puts it there), in front of Hummingbird and its router.
+///
+/// An OCSP request that ``OCSPResponder/plan(issuerID:raw:decode:)`` can answer from memory is
+/// answered here, on the event loop — no Swift concurrency task, no thread-pool hop, no database.
+/// Everything else (other routes, cache misses, errors, a request while the router still owes this
+/// connection a response) is passed on to the router unchanged, so the answers and their order are
+/// the same either way; only the cost differs.
+final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// What every connection's handler shares.
+    struct Services: Sendable {
+        let responder: OCSPResponder
+        let limiter: FixedWindowLimiter<ContinuousClock>
+        let metrics: HostMetrics
+    }
+
+    private enum State {
+        case idle
+        /// The current request belongs to the router.
+        case forwarding
+        /// An OCSP request being read; decided at its end.
+        case collecting(HTTPRequestHead, issuerID: String, body: ByteBuffer?)
+    }
+
+    private let services: Services
+    private var state = State.idle
+    /// Requests passed to the router whose response has not been written yet. While any is
+    /// pending, OCSP requests go to the router too, so responses keep the requests' order.
+    private var routerResponsesPending = 0
+    private var needsFlush = false
+
+    init(_ services: Services) {
+        self.services = services
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        switch (state, part) {
+        case (.idle, .head(let head)):
+            if routerResponsesPending == 0, let issuerID = Self.ocspIssuer(head) {
+                state = .collecting(head, issuerID: issuerID, body: nil)
+            } else {
+                forward(head, body: nil, context: context)
+            }
+        case (.collecting(let head, let issuerID, var body), .body(var chunk)):
+            guard (body?.readableBytes ?? 0) + chunk.readableBytes <= OCSPResponder.maxRequestBytes else {
+                // Too large for OCSP: the router answers it (malformedRequest), as it would have.
+                forward(head, body: body, context: context)
+                context.fireChannelRead(data)
+                return
+            }
+            if body == nil {
+                body = chunk
+            } else {
+                body!.writeBuffer(&chunk)
+            }
+            state = .collecting(head, issuerID: issuerID, body: body)
+        case (.collecting(let head, let issuerID, let body), .end):
+            state = .idle
+            answer(head, issuerID: issuerID, body: body, context: context)
+        case (.forwarding, .end):
+            state = .idle
+            context.fireChannelRead(data)
+        default:
+            context.fireChannelRead(data)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data), routerResponsesPending > 0 { routerResponsesPending -= 1 }
+        context.write(data, promise: promise)
+    }
+
+    /// Answers from memory, or hands the whole request to the router.
+    private func answer(_ head: HTTPRequestHead, issuerID: String, body: ByteBuffer?, context: ChannelHandlerContext) {
+        let raw: [UInt8]
+        let decode: () -> OCSPResponder.Input?
+        if head.method == .POST {
+            let der = body.map { Array($0.readableBytesView) } ?? []
+            raw = [UInt8(ascii: "P")] + der
+            decode = { .der(der) }
+        } else {
+            let path = head.uri
+            raw = [UInt8(ascii: "G")] + Array(path.utf8)
+            decode = {
+                switch PKIController.getForm(path: path, issuerID: issuerID) {
+                case .serial(let hex): .serial(hex)
+                case .request(let der): .der(der)
+                case .invalid: nil
+                }
+            }
+        }
+        guard let plan = services.responder.plan(issuerID: issuerID, raw: raw, decode: decode) else {
+            return forward(head, body: body, end: true, context: context)
+        }
+        let get = head.method == .GET
+        services.metrics.increment(.ocsp, get ? "request_get" : "request_post")
+        let response: OCSPHTTPResponse
+        let ip = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        if PKIController.admitted(ip, limiter: services.limiter, metrics: services.metrics) {
+            response = OCSPHTTPResponse(
+                services.responder.finish(plan), cacheable: get, ifNoneMatch: head.headers.first(name: "if-none-match"))
+        } else {
+            response = .rateLimited
+        }
+        write(response, version: head.version, context: context, close: !head.isKeepAlive)
+    }
+
+    private func write(_ response: OCSPHTTPResponse, version: HTTPVersion, context: ChannelHandlerContext, close: Bool) {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(response.headers.count + 2)
+        for field in response.headers { headers.add(name: field.name.canonicalName, value: field.value) }
+        if let body = response.body { headers.add(name: "content-length", value: String(body.count)) }
+        if close { headers.add(name: "connection", value: "close") }
+        let status = HTTPResponseStatus(statusCode: Int(response.status.code))
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
+        if let body = response.body {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+        }
+        context.write(wrapOutboundOut(.end(nil)), promise: nil)
+        if close {
+            context.flush()
+            context.close(promise: nil)
+        } else {
+            needsFlush = true
+        }
+    }
+
+    /// Passes a request (as much as has been read of it) to the router.
+    private func forward(_ head: HTTPRequestHead, body: ByteBuffer?, end: Bool = false, context: ChannelHandlerContext) {
+        routerResponsesPending += 1
+        state = end ? .idle : .forwarding
+        context.fireChannelRead(wrapInboundOut(.head(head)))
+        if let body { context.fireChannelRead(wrapInboundOut(.body(body))) }
+        if end { context.fireChannelRead(wrapInboundOut(.end(nil))) }
+    }
+
+    /// The issuer of `POST /.well-known/pki/ocsp/{issuer}` or `GET /.well-known/pki/ocsp/{issuer}/…`
+    /// (no query string, no `Expect: 100-continue`); `nil` for anything else.
+    static func ocspIssuer(_ head: HTTPRequestHead) -> String? {
+        let path = head.uri
+        guard head.method == .GET || head.method == .POST, path.hasPrefix(PKIController.ocspPrefix), !path.contains("?"),
+            !head.headers.contains(name: "expect")
+        else {
+            return nil
+        }
+        let rest = path.utf8.dropFirst(PKIController.ocspPrefix.utf8.count)
+        let slash = rest.firstIndex(of: UInt8(ascii: "/"))
+        let issuer = String(decoding: rest[..<(slash ?? rest.endIndex)], as: UTF8.self)
+        guard !issuer.isEmpty else { return nil }
+        if head.method == .POST { return slash == nil ? issuer : nil }
+        guard let slash, rest.index(after: slash) < rest.endIndex else { return nil }
+        return issuer
+    }
+}

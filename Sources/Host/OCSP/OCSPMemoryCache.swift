@@ -1,0 +1,172 @@
+import Foundation
+import Synchronization
+
+/// What this process knows about recently answered serials, so that a repeated OCSP request is
+/// answered on the event loop without a database read: the pre-signed (nonce-less) responses per
+/// CertID encoding, and the certificate status (what a nonce request needs before it is signed).
+///
+/// Correctness rests on three rules:
+/// - a revocation through this process removes the serial **before its revoke call returns**
+///   (``invalidate(issuerID:serial:)``), and a value read from the database before that removal is
+///   not stored after it (``generation``, checked under the same lock as the insert);
+/// - an entry is trusted for at most ``revalidateAfter``: then the request goes to the database
+///   again, so changes made outside this process (an operator deleting `ocsp_cache` rows, a replaced
+///   responder) show within that time;
+/// - by default it is used only where every revocation goes through this process: SQLite. Several
+///   PostgreSQL instances share revocations through the database, so there it is off unless
+///   `CERTCTL_OCSP_MEMORY_CACHE=on` accepts up to ``revalidateAfter`` of cross-instance delay.
+final class OCSPMemoryCache: Sendable {
+    /// How long an entry is used before the database is consulted again.
+    static let revalidateAfter: TimeInterval = 5
+    /// Most serials held; beyond it, arbitrary entries are dropped (a cache, not a store).
+    static let maxSerials = 50_000
+    /// Most request encodings indexed; beyond it, the index starts again.
+    static let maxRequests = 2 * maxSerials
+
+    struct Response: Sendable {
+        var der: [UInt8]
+        /// The quoted SHA-256 ETag of `der`.
+        var etag: String
+        var thisUpdate: Date
+        var nextUpdate: Date
+        var checkedAt: Date
+        /// `thisUpdate` and `nextUpdate` as HTTP dates (Last-Modified, Expires), formatted once.
+        var httpDates: (lastModified: String, expires: String)
+
+        init(der: [UInt8], etag: String, thisUpdate: Date, nextUpdate: Date, checkedAt: Date) {
+            self.der = der
+            self.etag = etag
+            self.thisUpdate = thisUpdate
+            self.nextUpdate = nextUpdate
+            self.checkedAt = checkedAt
+            httpDates = (HTTPDate.format(thisUpdate), HTTPDate.format(nextUpdate))
+        }
+
+        var answer: OCSPResponder.Answer {
+            OCSPResponder.Answer(der: der, cacheWindow: (thisUpdate, nextUpdate), etag: etag, httpDates: httpDates)
+        }
+    }
+
+    struct Status: Sendable {
+        var status: OCSPCertStatus
+        var checkedAt: Date
+    }
+
+    /// `[UInt8]` hashed as one block (the standard `Hashable` feeds the hasher a byte at a time).
+    private struct Bytes: Hashable {
+        var value: [UInt8]
+
+        func hash(into hasher: inout Hasher) {
+            value.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
+
+    private struct Entry {
+        var status: Status?
+        /// Keyed by the request's CertID DER (SHA-1 and SHA-256 CertIDs differ).
+        var responses: [Bytes: Response] = [:]
+    }
+
+    private struct State {
+        var generation: UInt64 = 0
+        var entries: [String: Entry] = [:]
+        /// The exact bytes of nonce-less requests answered from `entries`, with that answer, so a
+        /// repeat is found without decoding it. Emptied by every invalidation (revocations are rare).
+        var requests: [Bytes: Response] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    /// Changes whenever something is removed; capture it before reading the database and pass it
+    /// to the store calls.
+    var generation: UInt64 { state.withLock { $0.generation } }
+
+    /// The stored response for `certID`, while fresh at `now`.
+    func response(issuerID: String, serial: String, certID: [UInt8], now: Date) -> Response? {
+        let key = Self.key(issuerID, serial)
+        guard let response = state.withLock({ $0.entries[key]?.responses[Bytes(value: certID)] }), Self.fresh(response.checkedAt, now),
+            response.nextUpdate > now
+        else { return nil }
+        return response
+    }
+
+    /// The stored response for a request whose exact bytes (`request`, qualified by issuer) were
+    /// answered from ``response(issuerID:serial:certID:now:)`` before, while fresh at `now`.
+    func response(request: [UInt8], now: Date) -> Response? {
+        let key = Bytes(value: request)
+        let found = state.withLock { $0.requests[key] }
+        guard let found, Self.fresh(found.checkedAt, now), found.nextUpdate > now else { return nil }
+        return found
+    }
+
+    /// Indexes a request's bytes by the response it was answered with, unless something was
+    /// invalidated since `generation` was captured.
+    func index(request: [UInt8], response: Response, generation: UInt64) {
+        let key = Bytes(value: request)
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            if state.requests.count >= Self.maxRequests { state.requests.removeAll(keepingCapacity: true) }
+            state.requests[key] = response
+        }
+    }
+
+    /// The known status of a serial, while fresh at `now`.
+    func status(issuerID: String, serial: String, now: Date) -> OCSPCertStatus? {
+        let key = Self.key(issuerID, serial)
+        guard let status = state.withLock({ $0.entries[key]?.status }), Self.fresh(status.checkedAt, now) else { return nil }
+        return status.status
+    }
+
+    /// Stores a response read or signed since `generation` was captured.
+    func store(_ response: Response, issuerID: String, serial: String, certID: [UInt8], generation: UInt64) {
+        let key = Self.key(issuerID, serial)
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            Self.makeRoom(for: key, in: &state)
+            state.entries[key, default: Entry()].responses[Bytes(value: certID)] = response
+        }
+    }
+
+    /// Stores a status read since `generation` was captured.
+    func store(_ status: OCSPCertStatus, issuerID: String, serial: String, checkedAt: Date, generation: UInt64) {
+        let key = Self.key(issuerID, serial)
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            Self.makeRoom(for: key, in: &state)
+            state.entries[key, default: Entry()].status = Status(status: status, checkedAt: checkedAt)
+        }
+    }
+
+    /// Forgets a serial: called after its revocation committed, before the revoke call returns.
+    func invalidate(issuerID: String, serial: String) {
+        let key = Self.key(issuerID, serial)
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries[key] = nil
+            state.requests.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Forgets every serial of an issuer (its responder changed).
+    func invalidate(issuerID: String) {
+        let prefix = issuerID + "/"
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries = state.entries.filter { !$0.key.hasPrefix(prefix) }
+            state.requests.removeAll(keepingCapacity: true)
+        }
+    }
+
+    private static func key(_ issuerID: String, _ serial: String) -> String {
+        issuerID + "/" + serial
+    }
+
+    private static func fresh(_ checkedAt: Date, _ now: Date) -> Bool {
+        now >= checkedAt && now.timeIntervalSince(checkedAt) < revalidateAfter
+    }
+
+    private static func makeRoom(for key: String, in state: inout State) {
+        guard state.entries[key] == nil, state.entries.count >= maxSerials, let victim = state.entries.keys.first else { return }
+        state.entries[victim] = nil
+    }
+}

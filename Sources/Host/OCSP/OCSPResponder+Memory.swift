@@ -1,0 +1,117 @@
+import Foundation
+import Logging
+import SwiftASN1
+import X509
+
+extension OCSPResponder {
+    /// An OCSP request as it arrived: a DER body (POST, §A.1 GET) or the `{serial_hex}` GET form.
+    enum Input: Sendable {
+        case der([UInt8])
+        case serial(String)
+    }
+
+    /// An answer decided from memory alone, before the per-IP limit is applied; ``finish(_:)``
+    /// produces the response without suspending.
+    enum Plan: Sendable {
+        /// A pre-signed response.
+        case stored(Answer)
+        /// A nonce request for a serial whose status is known: signed live.
+        case sign(
+            issuerID: String, certID: OCSPCertID, status: OCSPCertStatus, nonce: Certificate.Extension, responder: ResponderStore.Active)
+    }
+
+    /// What ``OCSPMemoryCache`` can answer for this request, or `nil` when it needs the database, an
+    /// error answer or a new responder — the full path (``respond(issuerID:requestDER:)``) then
+    /// answers it, and remembers what it read.
+    ///
+    /// - Parameters:
+    ///   - raw: the request exactly as received (method and path or body): a repeat of a nonce-less
+    ///     request is recognised by these bytes without decoding it.
+    ///   - decode: the request, decoded.
+    func plan(issuerID: String, raw: [UInt8], decode: () -> Input?) -> Plan? {
+        guard let memory, let hashes = issuerHashes[issuerID] else { return nil }
+        let now = self.now()
+        let generation = memory.generation
+        let rawKey = Array(issuerID.utf8) + [0] + raw
+        // A request carrying the nonce OID is never a repeat; skip the lookup.
+        if !Self.containsNonceOID(raw), let stored = memory.response(request: rawKey, now: now) {
+            return .stored(stored.answer)
+        }
+        guard let input = decode() else { return nil }
+        let certID: OCSPCertID
+        let nonce: Certificate.Extension?
+        switch input {
+        case .der(let der):
+            guard der.count <= Self.maxRequestBytes, let request = try? OCSPRequest(derBytes: der), request.certIDs.count == 1 else {
+                return nil
+            }
+            certID = request.certIDs[0]
+            do {
+                nonce = try OCSPNonce.echo(from: request.extensions)
+            } catch {
+                return nil
+            }
+        case .serial(let hex):
+            guard let serial = SerialNumberInteger(hex: hex), let sha1 = hashes[.sha1],
+                let built = try? OCSPCertID(hashAlgorithm: .sha1, issuerNameHash: sha1.name, issuerKeyHash: sha1.key, serial: serial)
+            else { return nil }
+            certID = built
+            nonce = nil
+        }
+        guard let expected = hashes[certID.hashAlgorithm], expected.name == certID.issuerNameHash, expected.key == certID.issuerKeyHash
+        else { return nil }
+        let serial = certID.serial.hex
+        guard let nonce else {
+            guard let stored = memory.response(issuerID: issuerID, serial: serial, certID: certID.encoded, now: now) else { return nil }
+            memory.index(request: rawKey, response: stored, generation: generation)
+            return .stored(stored.answer)
+        }
+        guard let status = memory.status(issuerID: issuerID, serial: serial, now: now),
+            let responder = responders.ready(issuerID: issuerID)
+        else { return nil }
+        return .sign(issuerID: issuerID, certID: certID, status: status, nonce: nonce, responder: responder)
+    }
+
+    /// The DER of id-pkix-ocsp-nonce (tag, length, 1.3.6.1.5.5.7.48.1.2).
+    private static let nonceOIDDER: [UInt8] = [0x06, 0x09, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x02]
+
+    static func containsNonceOID(_ bytes: [UInt8]) -> Bool {
+        guard bytes.count >= nonceOIDDER.count else { return false }
+        for start in 0...(bytes.count - nonceOIDDER.count) where bytes[start] == 0x06 {
+            if bytes[start..<(start + nonceOIDDER.count)].elementsEqual(nonceOIDDER) { return true }
+        }
+        return false
+    }
+
+    /// The answer for a plan, counted like the full path's, and as `memory_hit`.
+    func finish(_ plan: Plan) -> Answer {
+        metrics.increment(.ocsp, "memory_hit")
+        switch plan {
+        case .stored(let answer):
+            metrics.increment(.ocsp, "cache_hit")
+            metrics.increment(.ocsp, "request_success")
+            return answer
+        case .sign(let issuerID, let certID, let status, let nonce, let responder):
+            switch status {
+            case .good: metrics.increment(.ocsp, "status_good")
+            case .revoked: metrics.increment(.ocsp, "status_revoked")
+            case .unknown: metrics.increment(.ocsp, "status_unknown")
+            }
+            let thisUpdate = Date(unixSeconds: now().unixSeconds)
+            let single = OCSPSingleResponse(
+                certID: certID, status: status, thisUpdate: thisUpdate,
+                nextUpdate: thisUpdate.addingTimeInterval(TimeInterval(settings.ocspResponseValidity))
+            )
+            do {
+                let der = try Self.signed([single], nonce: nonce, producedAt: thisUpdate, by: responder)
+                metrics.increment(.ocsp, "nonce_echoed")
+                metrics.increment(.ocsp, "request_success")
+                return Answer(der: der)
+            } catch {
+                metrics.increment(.ocsp, "signing_failed")
+                logger.error("OCSP signing failed", metadata: ["issuer": "\(issuerID)", "error": "\(error)"])
+                return Answer(der: OCSPResponse.error(.internalError).derBytes)
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+
+/// The event-loop OCSP path (answers kept in memory on SQLite): repeats are answered from memory,
+/// a revocation shows at once, and pipelined requests keep their order when some are answered from
+/// memory and some by the router.
+@Suite struct OCSPFastPathTests {
+    /// `openssl ocsp` against the plain-HTTP listener; stdout and stderr together.
+    private func ocsp(_ server: ServerProcess, _ certificate: String, nonce: Bool) async throws -> String {
+        let ca = server.certctl.caFile.path
+        let leaf = server.certctl.directory.appendingPathComponent("\(certificate).crt").path
+        let url = "\(server.pkiBaseURL)/.well-known/pki/ocsp/iss-local"
+        let result = try await Command.run(
+            ["openssl", "ocsp", "-issuer", ca, "-cert", leaf, "-url", url, "-CAfile", ca] + (nonce ? [] : ["-no_nonce"]))
+        return result.stdout + result.stderr
+    }
+
+    @Test func repeatsComeFromMemoryAndARevocationShowsAtOnce() async throws {
+        let certctl = try Certctl()
+        try await ServerProcess.with(certctl) { server in
+            let leaf = try await server.issue("leaf")
+            let id = try #require(leaf["id"] as? String)
+            let before = try await MetricsTests().counters(server)
+            // The first answer of each kind reads the database; repeats within a second come from memory.
+            for _ in 0..<5 {
+                #expect(try await ocsp(server, "leaf", nonce: false).contains("leaf.crt: good"))
+                let live = try await ocsp(server, "leaf", nonce: true)
+                #expect(live.contains("leaf.crt: good") && live.contains("Response verify OK"), "\(live)")
+                if try await MetricsTests().counters(server)["ocsp.memory_hit"] ?? 0 > before["ocsp.memory_hit"] ?? 0 { break }
+            }
+            #expect(try await MetricsTests().counters(server)["ocsp.memory_hit"] ?? 0 > before["ocsp.memory_hit"] ?? 0)
+
+            // Warm again, then revoke: the very next answers, with and without a nonce, say revoked.
+            _ = try await ocsp(server, "leaf", nonce: false)
+            _ = try await ocsp(server, "leaf", nonce: true)
+            let revoked = try await server.request(
+                "POST", "/api/v1/certificates/\(id)/revoke", key: try server.adminKey, json: [:])
+            #expect(revoked.status == 200)
+            let cached = try await ocsp(server, "leaf", nonce: false)
+            #expect(cached.contains("leaf.crt: revoked"), "\(cached)")
+            let live = try await ocsp(server, "leaf", nonce: true)
+            #expect(live.contains("leaf.crt: revoked") && live.contains("Response verify OK"), "\(live)")
+        }
+    }
+
+    @Test func pipelinedRequestsKeepTheirOrderAndConnectionCloseIsHonoured() async throws {
+        let certctl = try Certctl()
+        try await ServerProcess.with(certctl) { server in
+            let serial = try #require(try await server.issue("leaf")["serial"] as? String)
+            let ocspPath = "/.well-known/pki/ocsp/iss-local/\(serial)"
+            let before = try await MetricsTests().counters(server)
+            // A first answer (router) puts it in memory; then one write: OCSP (from memory), CA certificate (router), OCSP while the router still
+            // owes a response (router), OCSP with Connection: close. Then the server must close.
+            let result = try await Python.inline(
+                """
+                import socket, sys
+                port, ocsp = int(sys.argv[1]), sys.argv[2]
+                def get(path, extra=''):
+                    return f'GET {path} HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n{extra}\\r\\n'.encode()
+                def read_all(s):
+                    data = b''
+                    while True:
+                        chunk = s.recv(65536)
+                        if not chunk:
+                            return data
+                        data += chunk
+                warm = socket.create_connection(('127.0.0.1', port), timeout=10)
+                warm.sendall(get(ocsp, 'Connection: close\\r\\n'))
+                assert read_all(warm).startswith(b'HTTP/1.1 200')
+                s = socket.create_connection(('127.0.0.1', port), timeout=10)
+                s.sendall(get(ocsp) + get('/.well-known/pki/ca/iss-local') + get(ocsp) + get(ocsp, 'Connection: close\\r\\n'))
+                data = read_all(s)
+                types = []
+                while data:
+                    head, _, rest = data.partition(b'\\r\\n\\r\\n')
+                    lines = head.decode().split('\\r\\n')
+                    fields = {k.strip().lower(): v.strip() for k, v in (l.split(':', 1) for l in lines[1:])}
+                    types.append(lines[0].split(' ')[1] + ' ' + fields.get('content-type', ''))
+                    length = int(fields.get('content-length', '0'))
+                    data = rest[length:]
+                # From memory with Connection: close: answered, then closed (else recv times out).
+                again = socket.create_connection(('127.0.0.1', port), timeout=10)
+                again.sendall(get(ocsp, 'Connection: close\\r\\n'))
+                assert read_all(again).startswith(b'HTTP/1.1 200')
+                print(','.join(types))
+                """,
+                [String(server.pkiPort), ocspPath]
+            )
+            #expect(
+                result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                    == "200 application/ocsp-response,200 application/pkix-cert,200 application/ocsp-response,200 application/ocsp-response",
+                "\(result.stdout)\(result.stderr)")
+            let after = try await MetricsTests().counters(server)
+            #expect(after["ocsp.memory_hit"] ?? 0 >= (before["ocsp.memory_hit"] ?? 0) + 2)
+        }
+    }
+
+    @Test func postgresKeepsItOffUnlessAskedAndThenARevocationStillShowsAtOnce() async throws {
+        let certctl = try Certctl()
+        let database = try await PostgresTests.freshDatabase(try PostgresTests.clusterURL)
+        let tls = certctl.directory.appendingPathComponent("data/tls/server.crt")
+        for mode in ["auto", "on"] {
+            try await ServerProcess.with(
+                certctl, environment: ["CERTCTL_DATABASE_URL": database, "CERTCTL_OCSP_MEMORY_CACHE": mode]
+            ) { server in
+                let leaf = try await server.issue("pg-\(mode)")
+                let before = try await MetricsTests().counters(server, caFile: tls)
+                for _ in 0..<3 { #expect(try await ocsp(server, "pg-\(mode)", nonce: false).contains(": good")) }
+                let hits =
+                    (try await MetricsTests().counters(server, caFile: tls)["ocsp.memory_hit"] ?? 0) - (before["ocsp.memory_hit"] ?? 0)
+                if mode == "auto" {
+                    #expect(hits == 0, "several PostgreSQL instances share revocations only through the database")
+                } else {
+                    #expect(hits > 0)
+                    let id = try #require(leaf["id"] as? String)
+                    let revoked = try await server.request(
+                        "POST", "/api/v1/certificates/\(id)/revoke", key: try server.adminKey, json: [:], caFile: tls)
+                    #expect(revoked.status == 200)
+                    #expect(try await ocsp(server, "pg-\(mode)", nonce: false).contains(": revoked"))
+                }
+            }
+        }
+    }
+}
