@@ -24,11 +24,17 @@ struct X509Time: DERSerializable, Sendable, Hashable {
         }
     }
 
-    /// UTC calendar fields from `gmtime_r` (every signed OCSP response formats three times).
-    static func components(_ date: Date) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+    /// UTC calendar fields of `date`'s whole second, from `gmtime_r` (no `Calendar`: every signed
+    /// OCSP response formats three times, every cacheable answer two HTTP dates).
+    static func gmtime(_ date: Date) -> tm {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var t = tm()
         gmtime_r(&seconds, &t)
+        return t
+    }
+
+    static func components(_ date: Date) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+        let t = gmtime(date)
         return (Int(t.tm_year) + 1900, Int(t.tm_mon) + 1, Int(t.tm_mday), Int(t.tm_hour), Int(t.tm_min), Int(t.tm_sec))
     }
 }

@@ -42,6 +42,12 @@ final class OCSPMemoryCache: Sendable {
             httpDates = (HTTPDate.format(thisUpdate), HTTPDate.format(nextUpdate))
         }
 
+        /// Whether it may still be answered at `now`: checked within ``revalidateAfter`` and not
+        /// past its nextUpdate.
+        func usable(at now: Date) -> Bool {
+            OCSPMemoryCache.fresh(checkedAt, now) && nextUpdate > now
+        }
+
         var answer: OCSPResponder.Answer {
             OCSPResponder.Answer(der: der, cacheWindow: (thisUpdate, nextUpdate), etag: etag, httpDates: httpDates)
         }
@@ -84,10 +90,8 @@ final class OCSPMemoryCache: Sendable {
     /// The stored response for `certID`, while fresh at `now`.
     func response(issuerID: String, serial: String, certID: [UInt8], now: Date) -> Response? {
         let key = Self.key(issuerID, serial)
-        guard let response = state.withLock({ $0.entries[key]?.responses[Bytes(value: certID)] }), Self.fresh(response.checkedAt, now),
-            response.nextUpdate > now
-        else { return nil }
-        return response
+        let response = state.withLock { $0.entries[key]?.responses[Bytes(value: certID)] }
+        return response?.usable(at: now) == true ? response : nil
     }
 
     /// The stored response for a request whose exact bytes (`request`, qualified by issuer) were
@@ -95,8 +99,7 @@ final class OCSPMemoryCache: Sendable {
     func response(request: [UInt8], now: Date) -> Response? {
         let key = Bytes(value: request)
         let found = state.withLock { $0.requests[key] }
-        guard let found, Self.fresh(found.checkedAt, now), found.nextUpdate > now else { return nil }
-        return found
+        return found?.usable(at: now) == true ? found : nil
     }
 
     /// Indexes a request's bytes by the response it was answered with, unless something was

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import SwiftASN1
 import X509
 
@@ -52,14 +51,11 @@ extension OCSPResponder {
                 return nil
             }
         case .serial(let hex):
-            guard let serial = SerialNumberInteger(hex: hex), let sha1 = hashes[.sha1],
-                let built = try? OCSPCertID(hashAlgorithm: .sha1, issuerNameHash: sha1.name, issuerKeyHash: sha1.key, serial: serial)
-            else { return nil }
+            guard let serial = SerialNumberInteger(hex: hex), let built = sha1CertID(issuerID: issuerID, serial: serial) else { return nil }
             certID = built
             nonce = nil
         }
-        guard let expected = hashes[certID.hashAlgorithm], expected.name == certID.issuerNameHash, expected.key == certID.issuerKeyHash
-        else { return nil }
+        guard Self.certID(certID, names: hashes) else { return nil }
         let serial = certID.serial.hex
         guard let nonce else {
             guard let stored = memory.response(issuerID: issuerID, serial: serial, certID: certID.encoded, now: now) else { return nil }
@@ -92,25 +88,16 @@ extension OCSPResponder {
             metrics.increment(.ocsp, "request_success")
             return answer
         case .sign(let issuerID, let certID, let status, let nonce, let responder):
-            switch status {
-            case .good: metrics.increment(.ocsp, "status_good")
-            case .revoked: metrics.increment(.ocsp, "status_revoked")
-            case .unknown: metrics.increment(.ocsp, "status_unknown")
-            }
-            let thisUpdate = Date(unixSeconds: now().unixSeconds)
+            let window = responseWindow()
             let single = OCSPSingleResponse(
-                certID: certID, status: status, thisUpdate: thisUpdate,
-                nextUpdate: thisUpdate.addingTimeInterval(TimeInterval(settings.ocspResponseValidity))
-            )
+                certID: certID, status: counted(status), thisUpdate: window.thisUpdate, nextUpdate: window.nextUpdate)
             do {
-                let der = try Self.signed([single], nonce: nonce, producedAt: thisUpdate, by: responder)
+                let der = try sign([single], nonce: nonce, producedAt: window.thisUpdate, by: responder, issuerID: issuerID)
                 metrics.increment(.ocsp, "nonce_echoed")
                 metrics.increment(.ocsp, "request_success")
                 return Answer(der: der)
             } catch {
-                metrics.increment(.ocsp, "signing_failed")
-                logger.error("OCSP signing failed", metadata: ["issuer": "\(issuerID)", "error": "\(error)"])
-                return Answer(der: OCSPResponse.error(.internalError).derBytes)
+                return failure(error, issuerID: issuerID)
             }
         }
     }

@@ -108,11 +108,9 @@ final class OCSPResponder: Sendable {
                 metrics.increment(.ocsp, "request_invalid")
                 throw OCSPFailure(.malformedRequest, "serial is not hex")
             }
-            guard let hashes = issuerHashes[issuerID]?[.sha1] else {
-                return try await answer(issuerID: issuerID, certIDs: [], extensions: [])
-            }
-            let certID = try OCSPCertID(hashAlgorithm: .sha1, issuerNameHash: hashes.name, issuerKeyHash: hashes.key, serial: serial)
-            return try await answer(issuerID: issuerID, certIDs: [certID], extensions: [])
+            // An unknown issuer gets no CertID; `answer` refuses it.
+            let certIDs = sha1CertID(issuerID: issuerID, serial: serial).map { [$0] } ?? []
+            return try await answer(issuerID: issuerID, certIDs: certIDs, extensions: [])
         } catch {
             return failure(error, issuerID: issuerID)
         }
@@ -130,12 +128,9 @@ final class OCSPResponder: Sendable {
             metrics.increment(.ocsp, "request_invalid")
             throw OCSPFailure(.malformedRequest, "more than \(Self.maxCertIDs) CertIDs")
         }
-        for certID in certIDs {
-            guard let expected = hashes[certID.hashAlgorithm], expected.name == certID.issuerNameHash, expected.key == certID.issuerKeyHash
-            else {
-                metrics.increment(.ocsp, "issuer_mismatch")
-                throw OCSPFailure(.unauthorized, "CertID names another issuer")
-            }
+        for certID in certIDs where !Self.certID(certID, names: hashes) {
+            metrics.increment(.ocsp, "issuer_mismatch")
+            throw OCSPFailure(.unauthorized, "CertID names another issuer")
         }
         let nonce: Certificate.Extension?
         do {
@@ -154,17 +149,13 @@ final class OCSPResponder: Sendable {
         {
             metrics.increment(.ocsp, "cache_hit")
             metrics.increment(.ocsp, "request_success")
-            let etag = Answer.etag(of: cached.der)
-            memory?.store(
-                .init(der: cached.der, etag: etag, thisUpdate: cached.thisUpdate, nextUpdate: cached.nextUpdate, checkedAt: now()),
-                issuerID: issuerID, serial: certIDs[0].serial.hex, certID: certIDs[0].encoded, generation: generation
-            )
-            return Answer(der: cached.der, cacheWindow: (cached.thisUpdate, cached.nextUpdate), etag: etag)
+            return remembered(
+                cached.der, window: (cached.thisUpdate, cached.nextUpdate), checkedAt: now(), issuerID: issuerID, certID: certIDs[0],
+                generation: generation)
         }
         if cacheable { metrics.increment(.ocsp, "cache_miss") }
 
-        let thisUpdate = Date(unixSeconds: now().unixSeconds)
-        let nextUpdate = thisUpdate.addingTimeInterval(TimeInterval(settings.ocspResponseValidity))
+        let (thisUpdate, nextUpdate) = responseWindow()
         var responses: [OCSPSingleResponse] = []
         for certID in certIDs {
             let checkedAt = now()
@@ -175,15 +166,13 @@ final class OCSPResponder: Sendable {
             responses.append(OCSPSingleResponse(certID: certID, status: status, thisUpdate: thisUpdate, nextUpdate: nextUpdate))
         }
 
-        let der: [UInt8]
+        let responder: ResponderStore.Active
         do {
-            let responder = try await responders.responder(for: issuer, signing: signing)
-            der = try Self.signed(responses, nonce: nonce, producedAt: thisUpdate, by: responder)
+            responder = try await responders.responder(for: issuer, signing: signing)
         } catch {
-            metrics.increment(.ocsp, "signing_failed")
-            logger.error("OCSP signing failed", metadata: ["issuer": "\(issuerID)", "error": "\(error)"])
-            throw OCSPFailure(.internalError, "signing failed")
+            throw signingFailed(error, issuerID: issuerID)
         }
+        let der = try sign(responses, nonce: nonce, producedAt: thisUpdate, by: responder, issuerID: issuerID)
         if nonce != nil { metrics.increment(.ocsp, "nonce_echoed") }
         metrics.increment(.ocsp, "request_success")
 
@@ -193,43 +182,92 @@ final class OCSPResponder: Sendable {
                 nextUpdate: nextUpdate
             )
             try? await storage.storeOCSPResponse(cached, signedAsRevoked: responses[0].status != .good)
-            memory?.store(
-                .init(der: der, etag: Answer.etag(of: der), thisUpdate: thisUpdate, nextUpdate: nextUpdate, checkedAt: thisUpdate),
-                issuerID: issuerID, serial: certIDs[0].serial.hex, certID: certIDs[0].encoded, generation: generation
+            return remembered(
+                der, window: (thisUpdate, nextUpdate), checkedAt: thisUpdate, issuerID: issuerID, certID: certIDs[0], generation: generation
             )
         }
         return Answer(der: der, cacheWindow: nonce == nil ? (thisUpdate, nextUpdate) : nil)
     }
 
+    /// thisUpdate (now, whole seconds) and nextUpdate of a response signed now.
+    func responseWindow() -> (thisUpdate: Date, nextUpdate: Date) {
+        let thisUpdate = Date(unixSeconds: now().unixSeconds)
+        return (thisUpdate, thisUpdate.addingTimeInterval(TimeInterval(settings.ocspResponseValidity)))
+    }
+
     /// A successful OCSPResponse with `responses`, signed by the responder (synchronously: its key
     /// is in memory).
-    static func signed(
-        _ responses: [OCSPSingleResponse], nonce: Certificate.Extension?, producedAt: Date, by responder: ResponderStore.Active
+    /// - Throws: ``OCSPFailure`` `internalError` (counted and logged) when encoding or signing fails.
+    func sign(
+        _ responses: [OCSPSingleResponse], nonce: Certificate.Extension?, producedAt: Date, by responder: ResponderStore.Active,
+        issuerID: String
     ) throws -> [UInt8] {
-        let data = OCSPResponseData(
-            responderKeyHash: responder.keyHash, producedAt: producedAt, responses: responses, extensions: nonce.map { [$0] } ?? []
-        )
-        let tbs = try DER.Serializer.bytes(of: data)
-        let signature = try responder.signer.signSynchronously(tbs)
-        let basic = BasicOCSPResponse(
-            tbsBytes: tbs, signatureAlgorithm: try SignatureAlgorithmIdentifier(responder.signer.signatureAlgorithm),
-            signature: signature, certificateDER: responder.certificateDER
-        )
-        return OCSPResponse(status: .successful, basicResponse: try basic.derBytes()).derBytes
+        do {
+            let data = OCSPResponseData(
+                responderKeyHash: responder.keyHash, producedAt: producedAt, responses: responses, extensions: nonce.map { [$0] } ?? []
+            )
+            let tbs = try DER.Serializer.bytes(of: data)
+            let signature = try responder.signer.signSynchronously(tbs)
+            let basic = BasicOCSPResponse(
+                tbsBytes: tbs, signatureAlgorithm: try SignatureAlgorithmIdentifier(responder.signer.signatureAlgorithm),
+                signature: signature, certificateDER: responder.certificateDER
+            )
+            return OCSPResponse(status: .successful, basicResponse: try basic.derBytes()).derBytes
+        } catch {
+            throw signingFailed(error, issuerID: issuerID)
+        }
+    }
+
+    private func signingFailed(_ error: any Error, issuerID: String) -> OCSPFailure {
+        metrics.increment(.ocsp, "signing_failed")
+        logger.error("OCSP signing failed", metadata: ["issuer": "\(issuerID)", "error": "\(error)"])
+        return OCSPFailure(.internalError, "signing failed")
+    }
+
+    /// A nonce-less response for one CertID, kept in memory (with its ETag and HTTP dates) when
+    /// there is a memory cache and nothing was invalidated since `generation`.
+    private func remembered(
+        _ der: [UInt8], window: (thisUpdate: Date, nextUpdate: Date), checkedAt: Date, issuerID: String, certID: OCSPCertID,
+        generation: UInt64
+    ) -> Answer {
+        guard let memory else { return Answer(der: der, cacheWindow: window) }
+        let response = OCSPMemoryCache.Response(
+            der: der, etag: Answer.etag(of: der), thisUpdate: window.thisUpdate, nextUpdate: window.nextUpdate, checkedAt: checkedAt)
+        memory.store(response, issuerID: issuerID, serial: certID.serial.hex, certID: certID.encoded, generation: generation)
+        return response.answer
+    }
+
+    /// The SHA-1 CertID a client builds for `serial` under the issuer (`nil` for an unknown issuer).
+    func sha1CertID(issuerID: String, serial: SerialNumberInteger) -> OCSPCertID? {
+        guard let hashes = issuerHashes[issuerID]?[.sha1] else { return nil }
+        return try? OCSPCertID(hashAlgorithm: .sha1, issuerNameHash: hashes.name, issuerKeyHash: hashes.key, serial: serial)
+    }
+
+    /// Whether a CertID's issuer name and key hashes are those of the issuer with `hashes`.
+    static func certID(_ certID: OCSPCertID, names hashes: [CertIDHashAlgorithm: (name: [UInt8], key: [UInt8])]) -> Bool {
+        guard let expected = hashes[certID.hashAlgorithm] else { return false }
+        return expected.name == certID.issuerNameHash && expected.key == certID.issuerKeyHash
+    }
+
+    /// Counts the status answered for a certificate.
+    func counted(_ status: OCSPCertStatus) -> OCSPCertStatus {
+        switch status {
+        case .good: metrics.increment(.ocsp, "status_good")
+        case .revoked: metrics.increment(.ocsp, "status_revoked")
+        case .unknown: metrics.increment(.ocsp, "status_unknown")
+        }
+        return status
     }
 
     private func status(issuerID: String, serial: SerialNumberInteger) async throws -> OCSPCertStatus {
         guard let found = try await storage.serialStatus(issuerID: issuerID, serial: serial.hex) else {
             metrics.increment(.ocsp, "cert_not_found")
-            metrics.increment(.ocsp, "status_unknown")
-            return .unknown
+            return counted(.unknown)
         }
         if let revokedAt = found.revokedAt {
-            metrics.increment(.ocsp, "status_revoked")
-            return .revoked(at: revokedAt, reason: found.reason ?? .unspecified)
+            return counted(.revoked(at: revokedAt, reason: found.reason ?? .unspecified))
         }
-        metrics.increment(.ocsp, "status_good")
-        return .good
+        return counted(.good)
     }
 
     /// OCSP's own error form: the failure's status; `tryLater` while the database is unavailable

@@ -41,6 +41,9 @@ final class ResponderStore: Sendable {
             keyPath = keyFile.path
             certificateDER = try DER.Serializer.bytes(of: certificate)
         }
+
+        /// Whether the key file is still on disk (one `access` call).
+        var keyFileExists: Bool { access(keyPath, F_OK) == 0 }
     }
 
     /// How often a responder in memory is checked against the database (row deleted by an
@@ -83,26 +86,27 @@ final class ResponderStore: Sendable {
     /// sends the caller to ``responder(for:signing:)``.
     func ready(issuerID: String) -> Active? {
         guard let current = active.withLock({ $0[issuerID] }), !needsRotation(current.notAfter),
-            let last = verifiedAt.withLock({ $0[issuerID] })
-        else { return nil }
-        let now = self.now()
-        guard now >= last, now.timeIntervalSince(last) < Self.recheckInterval, access(current.keyPath, F_OK) == 0
+            verifiedRecently(issuerID, now: now()), current.keyFileExists
         else { return nil }
         return current
+    }
+
+    /// Whether the issuer's responder was checked against the database within ``recheckInterval``.
+    private func verifiedRecently(_ issuerID: String, now: Date) -> Bool {
+        guard let last = verifiedAt.withLock({ $0[issuerID] }) else { return false }
+        return now >= last && now.timeIntervalSince(last) < Self.recheckInterval
     }
 
     /// Whether the responder in memory is still the recorded one with its key on disk: deleting the
     /// key file takes effect at the next signature, deleting the row within ``recheckInterval``.
     /// While the database is unreachable the responder in memory is kept.
     private func stillCurrent(_ current: Active, _ issuerID: String) async -> Bool {
-        guard FileManager.default.fileExists(atPath: current.keyFile.path) else {
+        guard current.keyFileExists else {
             logger.warning("OCSP responder key file is gone; replacing it", metadata: ["issuer": "\(issuerID)"])
             return false
         }
         let now = self.now()
-        if let last = verifiedAt.withLock({ $0[issuerID] }), now.timeIntervalSince(last) < Self.recheckInterval, now >= last {
-            return true
-        }
+        if verifiedRecently(issuerID, now: now) { return true }
         let record: ResponderRecord?
         do {
             record = try await storage.currentResponder(issuerID: issuerID)
