@@ -37,19 +37,29 @@ import Testing
         let tls = dir.appendingPathComponent("data/tls/server.crt")
         let key = try a.adminKey
 
-        // Issued through A, revoked through A: B's OCSP and CRL say revoked within a second.
+        // Issued through A; B answers it (from memory after the first request); revoked through A:
+        // B's very next OCSP answer says revoked, and its CRL within a second.
         let issued = try await a.issue("shared")
         let serial = try #require(issued["serial"] as? String)
+        let ocspOnB = [
+            "openssl", "ocsp", "-issuer", certctl.caFile.path, "-cert", dir.appendingPathComponent("shared.crt").path, "-url",
+            "\(b.pkiBaseURL)/.well-known/pki/ocsp/iss-local", "-CAfile", certctl.caFile.path,
+        ]
+        let hitsBefore = try await MetricsTests().counters(b, caFile: tls)["ocsp.memory_hit"] ?? 0
+        for _ in 0..<3 {
+            #expect(try await Command.run(ocspOnB).stdout.contains("shared.crt: good"))
+            #expect(try await Command.run(ocspOnB + ["-no_nonce"]).stdout.contains("shared.crt: good"))
+        }
+        #expect(try await MetricsTests().counters(b, caFile: tls)["ocsp.memory_hit"] ?? 0 > hitsBefore)
         let revoked = try await a.request(
             "POST", "/api/v1/certificates/\(issued["id"] as? String ?? "")/revoke", key: key, json: ["reason": "keyCompromise"], caFile: tls
         )
         #expect(revoked.status == 200)
         let started = ContinuousClock.now
-        let ocsp = try await Command.run([
-            "openssl", "ocsp", "-issuer", certctl.caFile.path, "-cert", dir.appendingPathComponent("shared.crt").path, "-url",
-            "\(b.pkiBaseURL)/.well-known/pki/ocsp/iss-local", "-CAfile", certctl.caFile.path,
-        ])
-        #expect(ocsp.stdout.contains("shared.crt: revoked"), "\(ocsp.stdout)\(ocsp.stderr)")
+        for nonce in [true, false] {
+            let ocsp = try await Command.run(ocspOnB + (nonce ? [] : ["-no_nonce"]))
+            #expect(ocsp.stdout.contains("shared.crt: revoked"), "\(ocsp.stdout)\(ocsp.stderr)")
+        }
         var onB = false
         while !onB && ContinuousClock.now - started < .seconds(1) {
             onB = try await Self.crlNumber(b, dir).text.uppercased().contains(serial.uppercased())

@@ -97,17 +97,17 @@ import Testing
         }
     }
 
-    @Test func ocspMemoryCacheFollowsTheDatabaseUnlessSet() throws {
+    @Test func ocspMemoryCacheIsGatedOnPostgresUnlessSet() throws {
         let sqlite = DatabaseLocation.sqlite(path: "/tmp/x.db")
         let postgres = try HostConfiguration.load(
             configPath: nil, environment: ["CERTCTL_DATABASE_URL": "postgres://u@127.0.0.1:5432/db"]
         ).database
         let auto = try HostConfiguration.load(configPath: nil, environment: [:]).revocation.ocspMemoryCache
-        #expect(auto == .auto && auto.enabled(for: sqlite) && !auto.enabled(for: postgres))
+        #expect(auto == .auto && auto.use(for: sqlite) == .local && auto.use(for: postgres) == .gated)
         let on = try HostConfiguration.load(configPath: nil, environment: ["CERTCTL_OCSP_MEMORY_CACHE": "ON"]).revocation.ocspMemoryCache
-        #expect(on.enabled(for: postgres) && on.enabled(for: sqlite))
+        #expect(on.use(for: postgres) == .local && on.use(for: sqlite) == .local)
         let off = try HostConfiguration.load(configPath: nil, environment: ["CERTCTL_OCSP_MEMORY_CACHE": "off"]).revocation.ocspMemoryCache
-        #expect(!off.enabled(for: sqlite))
+        #expect(off.use(for: sqlite) == .none && off.use(for: postgres) == .none)
     }
 
     @Test func unknownKeysAndBadDurationsInTheFileAreErrors() throws {

@@ -81,7 +81,7 @@ extension RevocationServiceTests {
         #expect(live != signed.der && live.count > signed.der.count)
 
         // Revalidated against the database once the entry is a second old.
-        clock.advance(OCSPMemoryCache.revalidateAfter)
+        clock.advance(memory.revalidateAfter)
         #expect(responder.plan(issuerID: "iss-test", raw: Array(serial.utf8), decode: { .serial(serial) }) == nil)
         _ = await responder.respond(issuerID: "iss-test", serialHex: serial)
         #expect(

@@ -567,9 +567,11 @@ def main():
             database = "certctl_bench_" + str(int(time.time()))
             run(["psql", args.postgres, "-Atqc", f"CREATE DATABASE {database}"])
             url = args.postgres.replace("/postgres?", f"/{database}?")
+            # The default (auto): answers from memory only after a read of the database's change
+            # counter, so another instance's revocation shows at once.
             backends.append(("PostgreSQL", {"CERTCTL_DATABASE_URL": url}))
-            # One instance may keep answers in memory too (CERTCTL_OCSP_MEMORY_CACHE=on): its own
-            # revocations clear them at once; another instance's would show within five seconds.
+            # CERTCTL_OCSP_MEMORY_CACHE=on skips that read: another instance's revocation would
+            # show within five seconds.
             memory_database = database + "_memory"
             run(["psql", args.postgres, "-Atqc", f"CREATE DATABASE {memory_database}"])
             backends.append(("PostgreSQL, memory cache on", {

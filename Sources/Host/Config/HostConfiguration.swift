@@ -65,19 +65,30 @@ public struct RevocationSettings: Sendable, Hashable {
 /// `CERTCTL_OCSP_MEMORY_CACHE`: whether an instance keeps OCSP answers in memory and answers
 /// repeats without the database (see docs/crl-ocsp.md).
 public enum OCSPMemoryCacheMode: String, Sendable, Hashable, CaseIterable {
-    /// On for SQLite (every revocation goes through this process), off for PostgreSQL.
+    /// On, and exact: on PostgreSQL, shared by several instances, an answer from memory first waits
+    /// for a read of the database's change counter (``OCSPEpochGate``).
     case auto
-    /// Also on PostgreSQL: for a single instance, or when a revocation made through another
-    /// instance may be answered `good` here for up to ``OCSPMemoryCache/revalidateAfter``.
+    /// On, without that read on PostgreSQL: for a single instance, or when a revocation made
+    /// through another instance may be answered `good` here for up to
+    /// ``OCSPMemoryCache/localRevalidation``.
     case on
     case off
 
-    func enabled(for database: DatabaseLocation) -> Bool {
+    /// How the memory cache is used with `database`.
+    enum Use: Equatable {
+        case none
+        /// Every change goes through this process, or the operator accepts the delay.
+        case local
+        /// Checked against the shared database's change counter before each use.
+        case gated
+    }
+
+    func use(for database: DatabaseLocation) -> Use {
         switch self {
-        case .on: true
-        case .off: false
+        case .on: .local
+        case .off: .none
         case .auto:
-            if case .sqlite = database { true } else { false }
+            if case .sqlite = database { .local } else { .gated }
         }
     }
 }

@@ -21,6 +21,8 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let responder: OCSPResponder
         let limiter: FixedWindowLimiter<ContinuousClock>
         let metrics: HostMetrics
+        /// On a database several instances share: memory is used only once this says so.
+        let gate: OCSPEpochGate?
     }
 
     private enum State {
@@ -29,6 +31,8 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case forwarding
         /// An OCSP request being read; decided at its end.
         case collecting(HTTPRequestHead, issuerID: String, body: ByteBuffer?)
+        /// A complete OCSP request waiting for the ``OCSPEpochGate``; what arrives meanwhile is held.
+        case waiting(HTTPRequestHead, issuerID: String, body: ByteBuffer?)
     }
 
     private let services: Services
@@ -37,6 +41,10 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// pending, OCSP requests go to the router too, so responses keep the requests' order.
     private var routerResponsesPending = 0
     private var needsFlush = false
+    /// Parts of pipelined requests that arrived while waiting, replayed in order afterwards.
+    private var held: [HTTPServerRequestPart] = []
+    /// Whether something was passed on since the last `channelReadComplete`.
+    private var passedOn = false
 
     init(_ services: Services) {
         self.services = services
@@ -45,6 +53,8 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
         switch (state, part) {
+        case (.waiting, _):
+            held.append(part)
         case (.idle, .head(let head)):
             if routerResponsesPending == 0, let issuerID = Self.ocspIssuer(head) {
                 state = .collecting(head, issuerID: issuerID, body: nil)
@@ -55,7 +65,7 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
             guard (body?.readableBytes ?? 0) + chunk.readableBytes <= OCSPResponder.maxRequestBytes else {
                 // Too large for OCSP: the router answers it (malformedRequest), as it would have.
                 forward(head, body: body, context: context)
-                context.fireChannelRead(data)
+                pass(part, context: context)
                 return
             }
             if body == nil {
@@ -65,13 +75,49 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             state = .collecting(head, issuerID: issuerID, body: body)
         case (.collecting(let head, let issuerID, let body), .end):
-            state = .idle
-            answer(head, issuerID: issuerID, body: body, context: context)
+            guard let gate = services.gate else {
+                state = .idle
+                return answer(head, issuerID: issuerID, body: body, context: context)
+            }
+            state = .waiting(head, issuerID: issuerID, body: body)
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            gate.wait(on: context.eventLoop) { usable in
+                let (handler, context) = bound.value
+                handler.gateOpened(usable, context: context)
+            }
         case (.forwarding, .end):
             state = .idle
-            context.fireChannelRead(data)
+            pass(part, context: context)
         default:
-            context.fireChannelRead(data)
+            pass(part, context: context)
+        }
+    }
+
+    /// The gate's answer for the waiting request: memory may be used (`usable`) or the router
+    /// answers. Then what arrived meanwhile is read as if it arrived now.
+    private func gateOpened(_ usable: Bool, context: ChannelHandlerContext) {
+        guard case .waiting(let head, let issuerID, let body) = state else { return }
+        state = .idle
+        guard context.channel.isActive else {
+            held = []
+            return
+        }
+        if usable {
+            answer(head, issuerID: issuerID, body: body, context: context)
+        } else {
+            forward(head, body: body, end: true, context: context)
+        }
+        let parts = held
+        held = []
+        for part in parts { channelRead(context: context, data: wrapInboundOut(part)) }
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        // Not inside a read burst any more: what was passed on must be delivered now.
+        if passedOn {
+            passedOn = false
+            context.fireChannelReadComplete()
         }
     }
 
@@ -80,7 +126,13 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
             needsFlush = false
             context.flush()
         }
+        passedOn = false
         context.fireChannelReadComplete()
+    }
+
+    private func pass(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        passedOn = true
+        context.fireChannelRead(wrapInboundOut(part))
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -147,9 +199,9 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func forward(_ head: HTTPRequestHead, body: ByteBuffer?, end: Bool = false, context: ChannelHandlerContext) {
         routerResponsesPending += 1
         state = end ? .idle : .forwarding
-        context.fireChannelRead(wrapInboundOut(.head(head)))
-        if let body { context.fireChannelRead(wrapInboundOut(.body(body))) }
-        if end { context.fireChannelRead(wrapInboundOut(.end(nil))) }
+        pass(.head(head), context: context)
+        if let body { pass(.body(body), context: context) }
+        if end { pass(.end(nil), context: context) }
     }
 
     /// The issuer of `POST /.well-known/pki/ocsp/{issuer}` or `GET /.well-known/pki/ocsp/{issuer}/…`

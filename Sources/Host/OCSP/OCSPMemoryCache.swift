@@ -12,12 +12,18 @@ import Synchronization
 /// - an entry is trusted for at most ``revalidateAfter``: then the request goes to the database
 ///   again, so changes made outside this process (an operator deleting `ocsp_cache` rows, a replaced
 ///   responder) show within that time;
-/// - by default it is used only where every revocation goes through this process: SQLite. Several
-///   PostgreSQL instances share revocations through the database, so there it is off unless
-///   `CERTCTL_OCSP_MEMORY_CACHE=on` accepts up to ``revalidateAfter`` of cross-instance delay.
+/// - where several instances share one database (PostgreSQL), a change made elsewhere is seen
+///   through ``OCSPEpochGate``: an answer from memory waits for a read of the database's change
+///   counter that began after the request arrived, and a changed counter empties memory first
+///   (``invalidateAll()``). `CERTCTL_OCSP_MEMORY_CACHE=on` skips that read and accepts up to
+///   ``localRevalidation`` of cross-instance delay instead.
 final class OCSPMemoryCache: Sendable {
-    /// How long an entry is used before the database is consulted again.
-    static let revalidateAfter: TimeInterval = 5
+    /// How long an entry is used before the database is read again, where changes made outside this
+    /// process (an operator's SQL, a restore) are otherwise unseen.
+    static let localRevalidation: TimeInterval = 5
+    /// The same with ``OCSPEpochGate``: every database change an entry depends on empties memory
+    /// already, so the re-read only bounds how long an answer outlives anything else.
+    static let gatedRevalidation: TimeInterval = 60
     /// Most serials held; beyond it, arbitrary entries are dropped (a cache, not a store).
     static let maxSerials = 50_000
     /// Most request encodings indexed; beyond it, the index starts again.
@@ -40,12 +46,6 @@ final class OCSPMemoryCache: Sendable {
             self.nextUpdate = nextUpdate
             self.checkedAt = checkedAt
             httpDates = (HTTPDate.format(thisUpdate), HTTPDate.format(nextUpdate))
-        }
-
-        /// Whether it may still be answered at `now`: checked within ``revalidateAfter`` and not
-        /// past its nextUpdate.
-        func usable(at now: Date) -> Bool {
-            OCSPMemoryCache.fresh(checkedAt, now) && nextUpdate > now
         }
 
         var answer: OCSPResponder.Answer {
@@ -82,6 +82,12 @@ final class OCSPMemoryCache: Sendable {
     }
 
     private let state = Mutex(State())
+    /// How long an entry is used before the database is read again.
+    let revalidateAfter: TimeInterval
+
+    init(revalidateAfter: TimeInterval = OCSPMemoryCache.localRevalidation) {
+        self.revalidateAfter = revalidateAfter
+    }
 
     /// Changes whenever something is removed; capture it before reading the database and pass it
     /// to the store calls.
@@ -91,7 +97,7 @@ final class OCSPMemoryCache: Sendable {
     func response(issuerID: String, serial: String, certID: [UInt8], now: Date) -> Response? {
         let key = Self.key(issuerID, serial)
         let response = state.withLock { $0.entries[key]?.responses[Bytes(value: certID)] }
-        return response?.usable(at: now) == true ? response : nil
+        return response.flatMap { usable($0, at: now) }
     }
 
     /// The stored response for a request whose exact bytes (`request`, qualified by issuer) were
@@ -99,7 +105,7 @@ final class OCSPMemoryCache: Sendable {
     func response(request: [UInt8], now: Date) -> Response? {
         let key = Bytes(value: request)
         let found = state.withLock { $0.requests[key] }
-        return found?.usable(at: now) == true ? found : nil
+        return found.flatMap { usable($0, at: now) }
     }
 
     /// Indexes a request's bytes by the response it was answered with, unless something was
@@ -116,7 +122,7 @@ final class OCSPMemoryCache: Sendable {
     /// The known status of a serial, while fresh at `now`.
     func status(issuerID: String, serial: String, now: Date) -> OCSPCertStatus? {
         let key = Self.key(issuerID, serial)
-        guard let status = state.withLock({ $0.entries[key]?.status }), Self.fresh(status.checkedAt, now) else { return nil }
+        guard let status = state.withLock({ $0.entries[key]?.status }), fresh(status.checkedAt, now) else { return nil }
         return status.status
     }
 
@@ -160,12 +166,27 @@ final class OCSPMemoryCache: Sendable {
         }
     }
 
+    /// Forgets everything (the database changed in a way this process did not see).
+    func invalidateAll() {
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries.removeAll(keepingCapacity: true)
+            state.requests.removeAll(keepingCapacity: true)
+        }
+    }
+
     private static func key(_ issuerID: String, _ serial: String) -> String {
         issuerID + "/" + serial
     }
 
-    private static func fresh(_ checkedAt: Date, _ now: Date) -> Bool {
+    private func fresh(_ checkedAt: Date, _ now: Date) -> Bool {
         now >= checkedAt && now.timeIntervalSince(checkedAt) < revalidateAfter
+    }
+
+    /// `response` while it may still be answered at `now`: checked within ``revalidateAfter`` and
+    /// not past its nextUpdate.
+    private func usable(_ response: Response, at now: Date) -> Response? {
+        fresh(response.checkedAt, now) && response.nextUpdate > now ? response : nil
     }
 
     private static func makeRoom(for key: String, in state: inout State) {

@@ -72,6 +72,7 @@ public struct CertctlServer: Sendable {
             .init(service: host.scheduler),
             .init(service: reloader),
         ]
+        if let gate = host.ocspGate { services.append(.init(service: gate)) }
         if let pkiListen = configuration.pkiHTTPListen {
             services.append(.init(service: application(host.pkiRouter(), server: http1, listen: pkiListen)))
         }

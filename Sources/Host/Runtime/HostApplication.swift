@@ -19,6 +19,8 @@ struct HostApplication: Sendable {
     let exports: ExportService
     let ocspLimiter: FixedWindowLimiter<ContinuousClock>
     let exportLimiter: FixedWindowLimiter<ContinuousClock>
+    /// Set on PostgreSQL with the memory cache in `auto`: a service of the server.
+    let ocspGate: OCSPEpochGate?
 
     init(
         configuration: HostConfiguration, storage: any HostStorage, issuers: IssuerDirectory, challenges: HTTPChallengeResponses?,
@@ -32,9 +34,19 @@ struct HostApplication: Sendable {
         let revocation = configuration.revocation
         let crl = CRLService(storage: storage, issuers: issuers, settings: revocation, metrics: metrics, logger: logger)
         // Every revocation of an SQLite database goes through this process, so answers can be kept
-        // in memory; PostgreSQL instances learn of each other's revocations only from the database
-        // (CERTCTL_OCSP_MEMORY_CACHE=on accepts that delay).
-        let memory = revocation.ocspMemoryCache.enabled(for: configuration.database) ? OCSPMemoryCache() : nil
+        // in memory; PostgreSQL instances learn of each other's revocations from the database's
+        // change counter, read before memory is used (CERTCTL_OCSP_MEMORY_CACHE=on skips that).
+        let use = revocation.ocspMemoryCache.use(for: configuration.database)
+        let memory =
+            use == .none
+            ? nil : OCSPMemoryCache(revalidateAfter: use == .gated ? OCSPMemoryCache.gatedRevalidation : OCSPMemoryCache.localRevalidation)
+        if use == .gated, let memory, let source = storage as? any OCSPEpochSource {
+            ocspGate = OCSPEpochGate(memory: memory, metrics: metrics, logger: logger, readEpoch: source.ocspEpoch)
+        } else if use == .gated {
+            throw HostError(.configuration, "the database cannot tell instances of each other's changes; set CERTCTL_OCSP_MEMORY_CACHE")
+        } else {
+            ocspGate = nil
+        }
         let responders = ResponderStore(storage: storage, settings: revocation, metrics: metrics, logger: logger, memory: memory)
         let scheduler = RevocationScheduler(crl: crl, responders: responders, storage: storage, settings: revocation, logger: logger)
         self.metrics = metrics
@@ -64,7 +76,7 @@ struct HostApplication: Sendable {
 
     /// The OCSP fast path's services, for the ``OCSPChannelHandler`` of every connection.
     var ocspFastPath: OCSPChannelHandler.Services {
-        .init(responder: pki.ocsp, limiter: ocspLimiter, metrics: metrics)
+        .init(responder: pki.ocsp, limiter: ocspLimiter, metrics: metrics, gate: ocspGate)
     }
 
     /// Every route of the HTTPS listener.

@@ -105,5 +105,73 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        (
+            3,
+            [
+                // One counter that every change an OCSP answer depends on advances, in the changing
+                // transaction: a revocation (or any edit of revoked_at), deleted certificates, deleted
+                // pre-signed responses, a new or removed responder — by certctl or by an operator's
+                // SQL. Instances read it to know that their memory of answers is still exact.
+                "CREATE TABLE ocsp_epoch (id BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (id), value BIGINT NOT NULL)",
+                "INSERT INTO ocsp_epoch (id, value) VALUES (TRUE, 0)",
+                """
+                CREATE FUNCTION certctl_advance_ocsp_epoch() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    UPDATE ocsp_epoch SET value = value + 1;
+                    RETURN NULL;
+                END
+                $$
+                """,
+                """
+                CREATE FUNCTION certctl_advance_ocsp_epoch_if_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF EXISTS (SELECT 1 FROM deleted) THEN
+                        UPDATE ocsp_epoch SET value = value + 1;
+                    END IF;
+                    RETURN NULL;
+                END
+                $$
+                """,
+                """
+                CREATE FUNCTION certctl_advance_ocsp_epoch_if_live_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    -- Pruning expired responses changes no answer.
+                    IF EXISTS (SELECT 1 FROM deleted WHERE next_update > extract(epoch FROM now())) THEN
+                        UPDATE ocsp_epoch SET value = value + 1;
+                    END IF;
+                    RETURN NULL;
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER certificates_revocation_advances_ocsp_epoch
+                AFTER UPDATE OF revoked_at, revocation_reason ON certificates
+                FOR EACH STATEMENT EXECUTE FUNCTION certctl_advance_ocsp_epoch()
+                """,
+                """
+                CREATE TRIGGER certificates_delete_advances_ocsp_epoch
+                AFTER DELETE ON certificates REFERENCING OLD TABLE AS deleted
+                FOR EACH STATEMENT EXECUTE FUNCTION certctl_advance_ocsp_epoch_if_deleted()
+                """,
+                """
+                CREATE TRIGGER ocsp_cache_delete_advances_ocsp_epoch
+                AFTER DELETE ON ocsp_cache REFERENCING OLD TABLE AS deleted
+                FOR EACH STATEMENT EXECUTE FUNCTION certctl_advance_ocsp_epoch_if_live_deleted()
+                """,
+                """
+                CREATE TRIGGER ocsp_responders_change_advances_ocsp_epoch
+                AFTER INSERT OR UPDATE OR DELETE ON ocsp_responders
+                FOR EACH STATEMENT EXECUTE FUNCTION certctl_advance_ocsp_epoch()
+                """,
+                """
+                CREATE TRIGGER certificates_truncate_advances_ocsp_epoch
+                AFTER TRUNCATE ON certificates FOR EACH STATEMENT EXECUTE FUNCTION certctl_advance_ocsp_epoch()
+                """,
+                """
+                CREATE TRIGGER ocsp_cache_truncate_advances_ocsp_epoch
+                AFTER TRUNCATE ON ocsp_cache FOR EACH STATEMENT EXECUTE FUNCTION certctl_advance_ocsp_epoch()
+                """,
+            ]
+        ),
     ]
 }

@@ -2,6 +2,7 @@ import ConnectorAPI
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import NIOSSL
 import PostgresNIO
 
@@ -18,6 +19,10 @@ public final class PostgresStorage: HostStorage {
 
     /// - Parameter operationTimeout: the bound of each call (5 s in production; the storage test
     ///   suite, which checks semantics on a loaded machine, allows more).
+    /// The pool's own event-loop thread, for the life of the process (like NIO's singleton): database
+    /// replies are read without waiting behind HTTP work on the server's event loops.
+    static let eventLoops: MultiThreadedEventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
     public init(_ location: PostgresLocation, logger: Logger, operationTimeout: Duration = .seconds(5)) throws {
         let tls: PostgresClient.Configuration.TLS
         switch location.tls {
@@ -36,7 +41,7 @@ public final class PostgresStorage: HostStorage {
         // The pool logs every failed reconnect attempt at info; certctl reports outages itself.
         var poolLogger = logger
         poolLogger.logLevel = max(logger.logLevel, .warning)
-        self.client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
+        self.client = PostgresClient(configuration: configuration, eventLoopGroup: Self.eventLoops, backgroundLogger: poolLogger)
         self.logger = logger
         self.location = location
         self.operationTimeout = operationTimeout

@@ -1,0 +1,152 @@
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// Keeps the OCSP memory cache exact when several instances share one PostgreSQL database.
+///
+/// Every change an OCSP answer depends on advances the database's change counter in the changing
+/// transaction (``OCSPEpochSource``). An answer from memory is given only after a read of that
+/// counter which **began after the request arrived**; when the value differs from the previous
+/// read, memory is emptied before any waiting request is answered. So a revocation whose call has
+/// returned — on any instance, or an operator's SQL — is never answered `good` from memory.
+///
+/// One read serves every request that arrived before it began: requests arriving while a read is
+/// in flight wait for the next one, which starts when the current one has ended and at least
+/// ``minimumInterval`` after it began. Under load the database sees at most one small query per
+/// interval, however many requests there are; a request waits at most about two intervals plus
+/// two round trips.
+final class OCSPEpochGate: Service, Sendable {
+    private struct Waiter: Sendable {
+        let loop: any EventLoop
+        let resume: @Sendable (Bool) -> Void
+    }
+
+    private struct State {
+        /// The value of the last successful read; `nil` before the first.
+        var known: Int64?
+        var reading = false
+        var stopped = false
+        /// Whether the last read failed (logged once per outage).
+        var failing = false
+        /// Requests that arrived since the current read began.
+        var waiting: [Waiter] = []
+    }
+
+    /// The default ``minimumInterval``: at most 1,000 reads a second per instance.
+    static let defaultInterval = Duration.zero
+
+    /// Least time between the starts of two reads.
+    let minimumInterval: Duration
+    /// Reads the counter (``OCSPEpochSource/ocspEpoch()``).
+    private let readEpoch: @Sendable () async throws -> Int64
+    private let memory: OCSPMemoryCache
+    private let metrics: HostMetrics
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+
+    init(
+        memory: OCSPMemoryCache, metrics: HostMetrics, logger: Logger, minimumInterval: Duration = OCSPEpochGate.defaultInterval,
+        readEpoch: @escaping @Sendable () async throws -> Int64
+    ) {
+        self.minimumInterval = minimumInterval
+        self.readEpoch = readEpoch
+        self.memory = memory
+        self.metrics = metrics
+        self.logger = logger
+        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Calls `resume` on `loop` once a read that began after this call has ended: `true` when
+    /// memory may be used (emptied first if the database changed), `false` when the read failed or
+    /// the gate stopped (the caller then asks the database itself).
+    func wait(on loop: any EventLoop, _ resume: @escaping @Sendable (Bool) -> Void) {
+        enum Next { case refuse, join, start }
+        let next = state.withLock { state -> Next in
+            if state.stopped { return .refuse }
+            state.waiting.append(Waiter(loop: loop, resume: resume))
+            if state.reading { return .join }
+            state.reading = true
+            return .start
+        }
+        switch next {
+        case .refuse: loop.execute { resume(false) }
+        case .start: wake.yield()
+        case .join: break
+        }
+    }
+
+    func run() async {
+        let clock = ContinuousClock()
+        var lastStart: ContinuousClock.Instant?
+        for await _ in wakeups.cancelOnGracefulShutdown() {
+            while true {
+                // Requests arriving during this pause join the read after it.
+                if let lastStart, clock.now < lastStart + minimumInterval {
+                    try? await clock.sleep(until: lastStart + minimumInterval)
+                }
+                guard let batch = nextBatch() else { break }
+                lastStart = clock.now
+                resume(batch, with: await read())
+            }
+        }
+        let left = state.withLock { state in
+            state.stopped = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        resume(left, with: false)
+    }
+
+    /// The requests the next read answers, or `nil` (and no read in flight) when none wait.
+    private func nextBatch() -> [Waiter]? {
+        state.withLock { state in
+            guard !state.waiting.isEmpty else {
+                state.reading = false
+                return nil
+            }
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+    }
+
+    /// Reads the counter; empties memory when it moved. Whether memory may be used.
+    private func read() async -> Bool {
+        do {
+            let value = try await readEpoch()
+            let (moved, recovered) = state.withLock { state in
+                defer { (state.known, state.failing) = (value, false) }
+                return (state.known != value, state.failing)
+            }
+            if recovered { logger.notice("OCSP change counter readable again; answering from memory") }
+            if moved {
+                memory.invalidateAll()
+                metrics.increment(.ocsp, "memory_epoch_changed")
+            }
+            return true
+        } catch {
+            metrics.increment(.ocsp, "memory_epoch_failed")
+            let first = state.withLock { state in
+                defer { state.failing = true }
+                return !state.failing
+            }
+            if first {
+                logger.warning("OCSP change counter unreadable; answering from the database", metadata: ["error": "\(error)"])
+            }
+            return false
+        }
+    }
+
+    /// Resumes waiters with one task per event loop.
+    private func resume(_ waiters: [Waiter], with usable: Bool) {
+        var byLoop: [ObjectIdentifier: (loop: any EventLoop, resumes: [@Sendable (Bool) -> Void])] = [:]
+        for waiter in waiters {
+            byLoop[ObjectIdentifier(waiter.loop), default: (waiter.loop, [])].resumes.append(waiter.resume)
+        }
+        for (loop, resumes) in byLoop.values {
+            loop.execute { for resume in resumes { resume(usable) } }
+        }
+    }
+}
