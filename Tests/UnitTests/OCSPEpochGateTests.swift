@@ -69,7 +69,7 @@ private final class Outcomes: Sendable {
         let reads = SteppedReads()
         let outcomes = Outcomes()
         let gate = OCSPEpochGate(
-            memory: memory, metrics: HostMetrics(), logger: Logger(label: "test"), minimumInterval: .zero, readEpoch: reads.read)
+            memory: memory, metrics: HostMetrics(), logger: Logger(label: "test"), readEpoch: reads.read)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await gate.run() }
 

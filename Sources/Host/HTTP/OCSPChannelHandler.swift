@@ -109,7 +109,8 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         let parts = held
         held = []
-        for part in parts { channelRead(context: context, data: wrapInboundOut(part)) }
+        // Unless the answer closed the connection (`Connection: close`).
+        for part in parts where context.channel.isActive { channelRead(context: context, data: wrapInboundOut(part)) }
         if needsFlush {
             needsFlush = false
             context.flush()
@@ -207,18 +208,26 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The issuer of `POST /.well-known/pki/ocsp/{issuer}` or `GET /.well-known/pki/ocsp/{issuer}/…`
     /// (no query string, no `Expect: 100-continue`); `nil` for anything else.
     static func ocspIssuer(_ head: HTTPRequestHead) -> String? {
-        let path = head.uri
-        guard head.method == .GET || head.method == .POST, path.hasPrefix(PKIController.ocspPrefix), !path.contains("?"),
-            !head.headers.contains(name: "expect")
-        else {
-            return nil
+        guard head.method == .GET || head.method == .POST else { return nil }
+        // On UTF-8 bytes: `String.hasPrefix`/`contains` compare Characters, which cost 7 % of a GET.
+        var path = head.uri
+        let issuer: String? = path.withUTF8 { bytes in
+            let prefix = Self.ocspPrefixBytes
+            guard bytes.count > prefix.count, bytes.starts(with: prefix), !bytes.contains(UInt8(ascii: "?")) else { return nil }
+            let rest = bytes[prefix.count...]
+            let slash = rest.firstIndex(of: UInt8(ascii: "/"))
+            let name = rest[..<(slash ?? rest.endIndex)]
+            guard !name.isEmpty else { return nil }
+            if head.method == .POST {
+                guard slash == nil else { return nil }
+            } else {
+                guard let slash, slash + 1 < rest.endIndex else { return nil }
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: name), as: UTF8.self)
         }
-        let rest = path.utf8.dropFirst(PKIController.ocspPrefix.utf8.count)
-        let slash = rest.firstIndex(of: UInt8(ascii: "/"))
-        let issuer = String(decoding: rest[..<(slash ?? rest.endIndex)], as: UTF8.self)
-        guard !issuer.isEmpty else { return nil }
-        if head.method == .POST { return slash == nil ? issuer : nil }
-        guard let slash, rest.index(after: slash) < rest.endIndex else { return nil }
+        guard let issuer, !head.headers.contains(name: "expect") else { return nil }
         return issuer
     }
+
+    private static let ocspPrefixBytes = Array(PKIController.ocspPrefix.utf8)
 }
