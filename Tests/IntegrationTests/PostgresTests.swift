@@ -31,6 +31,19 @@ import Testing
             #expect(created.status == 0, "\(created.stderr)")
             let migrated = try await certctl.run(["db", "migrate"], environment: env)
             #expect(migrated.status == 0 && migrated.stdout.contains("up to date"), "\(migrated.stderr)")
+            // A restored older dump takes schema_migrations back but leaves newer objects: version 3
+            // (the OCSP change counter and its triggers) applies again over them.
+            let url = try #require(env["CERTCTL_DATABASE_URL"])
+            try await Command.check([
+                "psql", url, "-Atqc", "UPDATE ocsp_epoch SET value = 41; DELETE FROM schema_migrations WHERE version = 3",
+            ])
+            let again = try await certctl.run(["db", "migrate"], environment: env)
+            #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+            let triggers = try await Command.check([
+                "psql", url, "-Atqc",
+                "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%advances_ocsp_epoch'; SELECT value FROM ocsp_epoch",
+            ])
+            #expect(triggers.split(separator: "\n") == ["6", "41"], "\(triggers)")
             let listed = try await certctl.run(["admin", "keys", "list"], environment: env)
             #expect(listed.stdout.contains("ops") && listed.stdout.contains("bootstrap"), "\(listed.stdout)")
 
@@ -44,6 +57,8 @@ import Testing
                 "\(server.pkiBaseURL)/.well-known/pki/ocsp/iss-local", "-CAfile", certctl.caFile.path,
             ])
             #expect(ocsp.stdout.contains("pgleaf.crt: revoked"), "\(ocsp.stdout)\(ocsp.stderr)")
+            let epoch = try await Command.check(["psql", url, "-Atqc", "SELECT value FROM ocsp_epoch"])
+            #expect(Int(epoch.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 > 41, "the revocation advanced the counter")
             let audit = try await server.request("GET", "/api/v1/audit?limit=20", key: try server.adminKey, caFile: tls)
             #expect(audit.text.contains("cert_revoked") && audit.text.contains("api_key_created"))
             #expect(try await server.request("GET", "/readyz", caFile: tls).status == 200)

@@ -112,10 +112,12 @@ enum PostgresSchema {
                 // transaction: a revocation (or any edit of revoked_at), deleted certificates, deleted
                 // pre-signed responses, a new or removed responder — by certctl or by an operator's
                 // SQL. Instances read it to know that their memory of answers is still exact.
-                "CREATE TABLE ocsp_epoch (id BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (id), value BIGINT NOT NULL)",
-                "INSERT INTO ocsp_epoch (id, value) VALUES (TRUE, 0)",
+                // Written to run again over its own objects: a `pg_restore --clean` of an older
+                // dump leaves them in place while taking schema_migrations back.
+                "CREATE TABLE IF NOT EXISTS ocsp_epoch (id BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (id), value BIGINT NOT NULL)",
+                "INSERT INTO ocsp_epoch (id, value) VALUES (TRUE, 0) ON CONFLICT (id) DO NOTHING",
                 """
-                CREATE FUNCTION certctl_advance_ocsp_epoch() RETURNS trigger LANGUAGE plpgsql AS $$
+                CREATE OR REPLACE FUNCTION certctl_advance_ocsp_epoch() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
                     UPDATE ocsp_epoch SET value = value + 1;
                     RETURN NULL;
@@ -123,7 +125,7 @@ enum PostgresSchema {
                 $$
                 """,
                 """
-                CREATE FUNCTION certctl_advance_ocsp_epoch_if_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+                CREATE OR REPLACE FUNCTION certctl_advance_ocsp_epoch_if_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
                     IF EXISTS (SELECT 1 FROM deleted) THEN
                         UPDATE ocsp_epoch SET value = value + 1;
@@ -133,7 +135,7 @@ enum PostgresSchema {
                 $$
                 """,
                 """
-                CREATE FUNCTION certctl_advance_ocsp_epoch_if_live_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+                CREATE OR REPLACE FUNCTION certctl_advance_ocsp_epoch_if_live_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
                     -- Pruning expired responses changes no answer.
                     IF EXISTS (SELECT 1 FROM deleted WHERE next_update > extract(epoch FROM now())) THEN
@@ -143,30 +145,36 @@ enum PostgresSchema {
                 END
                 $$
                 """,
+                "DROP TRIGGER IF EXISTS certificates_revocation_advances_ocsp_epoch ON certificates",
                 """
                 CREATE TRIGGER certificates_revocation_advances_ocsp_epoch
                 AFTER UPDATE OF revoked_at, revocation_reason ON certificates
                 FOR EACH STATEMENT EXECUTE FUNCTION certctl_advance_ocsp_epoch()
                 """,
+                "DROP TRIGGER IF EXISTS certificates_delete_advances_ocsp_epoch ON certificates",
                 """
                 CREATE TRIGGER certificates_delete_advances_ocsp_epoch
                 AFTER DELETE ON certificates REFERENCING OLD TABLE AS deleted
                 FOR EACH STATEMENT EXECUTE FUNCTION certctl_advance_ocsp_epoch_if_deleted()
                 """,
+                "DROP TRIGGER IF EXISTS ocsp_cache_delete_advances_ocsp_epoch ON ocsp_cache",
                 """
                 CREATE TRIGGER ocsp_cache_delete_advances_ocsp_epoch
                 AFTER DELETE ON ocsp_cache REFERENCING OLD TABLE AS deleted
                 FOR EACH STATEMENT EXECUTE FUNCTION certctl_advance_ocsp_epoch_if_live_deleted()
                 """,
+                "DROP TRIGGER IF EXISTS ocsp_responders_change_advances_ocsp_epoch ON ocsp_responders",
                 """
                 CREATE TRIGGER ocsp_responders_change_advances_ocsp_epoch
                 AFTER INSERT OR UPDATE OR DELETE ON ocsp_responders
                 FOR EACH STATEMENT EXECUTE FUNCTION certctl_advance_ocsp_epoch()
                 """,
+                "DROP TRIGGER IF EXISTS certificates_truncate_advances_ocsp_epoch ON certificates",
                 """
                 CREATE TRIGGER certificates_truncate_advances_ocsp_epoch
                 AFTER TRUNCATE ON certificates FOR EACH STATEMENT EXECUTE FUNCTION certctl_advance_ocsp_epoch()
                 """,
+                "DROP TRIGGER IF EXISTS ocsp_cache_truncate_advances_ocsp_epoch ON ocsp_cache",
                 """
                 CREATE TRIGGER ocsp_cache_truncate_advances_ocsp_epoch
                 AFTER TRUNCATE ON ocsp_cache FOR EACH STATEMENT EXECUTE FUNCTION certctl_advance_ocsp_epoch()
