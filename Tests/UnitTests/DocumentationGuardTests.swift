@@ -153,7 +153,7 @@ import Yams
         try await storage.withConnection { db in
             // PostgreSQL-only tables (the OCSP change counter) count as existing too.
             let postgresOnly = PostgresSchema.migrations.flatMap(\.sql).flatMap {
-                Self.matches("CREATE TABLE ([a-z_]+)", in: $0).map { $0[1] }
+                Self.matches("CREATE TABLE (?:IF NOT EXISTS )?([a-z_]+)", in: $0).map { $0[1] }
             }
             let existing = Set(try db.query("SELECT name FROM sqlite_master WHERE type = 'table'").compactMap { $0.string("name") })
                 .union(postgresOnly)

@@ -9,7 +9,9 @@ import NIOHTTP1
 /// answered here, on the event loop — no Swift concurrency task, no thread-pool hop, no database.
 /// Everything else (other routes, cache misses, errors, a request while the router still owes this
 /// connection a response) is passed on to the router unchanged, so the answers and their order are
-/// the same either way; only the cost differs.
+/// the same either way; only the cost differs. On a shared database (``Services/gate`` set) a
+/// complete OCSP request first waits for the ``OCSPEpochGate``; what arrives on the connection
+/// meanwhile is held and read afterwards, in order.
 final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart

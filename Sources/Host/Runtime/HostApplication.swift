@@ -40,13 +40,14 @@ struct HostApplication: Sendable {
         let memory =
             use == .none
             ? nil : OCSPMemoryCache(revalidateAfter: use == .gated ? OCSPMemoryCache.gatedRevalidation : OCSPMemoryCache.localRevalidation)
-        if use == .gated, let memory, let source = storage as? any OCSPEpochSource {
-            ocspGate = OCSPEpochGate(memory: memory, metrics: metrics, logger: logger, readEpoch: source.ocspEpoch)
-        } else if use == .gated {
-            throw HostError(.configuration, "the database cannot tell instances of each other's changes; set CERTCTL_OCSP_MEMORY_CACHE")
-        } else {
-            ocspGate = nil
+        var gate: OCSPEpochGate?
+        if use == .gated {
+            guard let memory, let source = storage as? any OCSPEpochSource else {
+                throw HostError(.configuration, "the database has no OCSP change counter; set CERTCTL_OCSP_MEMORY_CACHE to on or off")
+            }
+            gate = OCSPEpochGate(memory: memory, metrics: metrics, logger: logger, readEpoch: source.ocspEpoch)
         }
+        ocspGate = gate
         let responders = ResponderStore(storage: storage, settings: revocation, metrics: metrics, logger: logger, memory: memory)
         let scheduler = RevocationScheduler(crl: crl, responders: responders, storage: storage, settings: revocation, logger: logger)
         self.metrics = metrics
