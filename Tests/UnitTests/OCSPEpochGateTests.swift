@@ -69,7 +69,12 @@ private final class Outcomes: Sendable {
         let reads = SteppedReads()
         let outcomes = Outcomes()
         let gate = OCSPEpochGate(
-            memory: memory, metrics: HostMetrics(), logger: Logger(label: "test"), readEpoch: reads.read)
+            memory: memory, metrics: HostMetrics(), logger: Logger(label: "test"),
+            readEpoch: {
+                let promise = loop.makePromise(of: Int64.self)
+                promise.completeWithTask { try await reads.read() }
+                return promise.futureResult
+            })
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await gate.run() }
 

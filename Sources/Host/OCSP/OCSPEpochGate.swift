@@ -12,7 +12,8 @@ import Synchronization
 /// returned — on any instance, or an operator's SQL — is never answered `good` from memory.
 ///
 /// One read serves every request that arrived before it began: requests arriving while a read is
-/// in flight wait for the next one, which starts as soon as the current one ends. Under load the
+/// in flight wait for the next one, which starts as soon as the current one ends (from the read's
+/// completion callback, on the database's event loop: no Swift task in the loop). Under load the
 /// database sees one small query per round trip, however many requests there are; a request waits
 /// one to two round trips. (Measured: overlapping reads, or pausing between them, both answered
 /// fewer requests — more queries compete for the same cores, or requests wait longer.)
@@ -34,49 +35,45 @@ final class OCSPEpochGate: Service, Sendable {
     }
 
     /// Reads the counter (``OCSPEpochSource/ocspEpoch()``).
-    private let readEpoch: @Sendable () async throws -> Int64
+    private let readEpoch: @Sendable () -> EventLoopFuture<Int64>
     private let memory: OCSPMemoryCache
     private let metrics: HostMetrics
     private let logger: Logger
     private let state = Mutex(State())
-    private let wakeups: AsyncStream<Void>
-    private let wake: AsyncStream<Void>.Continuation
 
-    init(
-        memory: OCSPMemoryCache, metrics: HostMetrics, logger: Logger, readEpoch: @escaping @Sendable () async throws -> Int64
-    ) {
+    init(memory: OCSPMemoryCache, metrics: HostMetrics, logger: Logger, readEpoch: @escaping @Sendable () -> EventLoopFuture<Int64>) {
         self.readEpoch = readEpoch
         self.memory = memory
         self.metrics = metrics
         self.logger = logger
-        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Calls `resume` on `loop` once a read that began after this call has ended: `true` when
     /// memory may be used (emptied first if the database changed), `false` when the read failed or
     /// the gate stopped (the caller then asks the database itself).
     func wait(on loop: any EventLoop, _ resume: @escaping @Sendable (Bool) -> Void) {
-        enum Next { case refuse, join, start }
+        enum Next {
+            case refuse, join
+            case start([Waiter])
+        }
         let next = state.withLock { state -> Next in
             if state.stopped { return .refuse }
             state.waiting.append(Waiter(loop: loop, resume: resume))
             if state.reading { return .join }
             state.reading = true
-            return .start
+            defer { state.waiting = [] }
+            return .start(state.waiting)
         }
         switch next {
         case .refuse: loop.execute { resume(false) }
-        case .start: wake.yield()
+        case .start(let batch): read(for: batch)
         case .join: break
         }
     }
 
+    /// Reads are driven by futures on the database's event loop; the service only stops them.
     func run() async {
-        for await _ in wakeups.cancelOnGracefulShutdown() {
-            while let batch = nextBatch() {
-                resume(batch, with: await read())
-            }
-        }
+        try? await gracefulShutdown()
         let left = state.withLock { state in
             state.stopped = true
             defer { state.waiting = [] }
@@ -85,22 +82,27 @@ final class OCSPEpochGate: Service, Sendable {
         resume(left, with: false)
     }
 
-    /// The requests the next read answers, or `nil` (and no read in flight) when none wait.
-    private func nextBatch() -> [Waiter]? {
-        state.withLock { state in
-            guard !state.waiting.isEmpty else {
-                state.reading = false
-                return nil
+    /// Starts a read that answers `batch`; when it ends, the next read starts for whoever arrived
+    /// meanwhile.
+    private func read(for batch: [Waiter]) {
+        readEpoch().whenComplete { result in
+            self.resume(batch, with: self.settle(result))
+            let next = self.state.withLock { state -> [Waiter]? in
+                guard !state.stopped, !state.waiting.isEmpty else {
+                    state.reading = false
+                    return nil
+                }
+                defer { state.waiting = [] }
+                return state.waiting
             }
-            defer { state.waiting = [] }
-            return state.waiting
+            if let next { self.read(for: next) }
         }
     }
 
-    /// Reads the counter; empties memory when it moved. Whether memory may be used.
-    private func read() async -> Bool {
-        do {
-            let value = try await readEpoch()
+    /// Takes a read's result: empties memory when the counter moved. Whether memory may be used.
+    private func settle(_ result: Result<Int64, any Error>) -> Bool {
+        switch result {
+        case .success(let value):
             let (moved, recovered) = state.withLock { state in
                 defer { (state.known, state.failing) = (value, false) }
                 return (state.known != value, state.failing)
@@ -111,7 +113,7 @@ final class OCSPEpochGate: Service, Sendable {
                 metrics.increment(.ocsp, "memory_epoch_changed")
             }
             return true
-        } catch {
+        case .failure(let error):
             metrics.increment(.ocsp, "memory_epoch_failed")
             let first = state.withLock { state in
                 defer { state.failing = true }

@@ -202,15 +202,3 @@ extension PostgresStorage {
         }
     }
 }
-
-extension PostgresStorage: OCSPEpochSource {
-    public func ocspEpoch() async throws -> Int64 {
-        try await withConnection { connection in
-            guard let row = try await Self.rows(try await connection.query("SELECT value FROM ocsp_epoch", logger: self.logger)).first
-            else {
-                throw HostError(.unavailable, "ocsp_epoch has no row")
-            }
-            return try row["value"].decode(Int64.self)
-        }
-    }
-}

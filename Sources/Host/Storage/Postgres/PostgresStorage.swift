@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// ``HostStorage`` on PostgreSQL (postgres-nio's connection pool), for production and for several
 /// host instances on one database. Every mutating call is one transaction that also writes its
@@ -16,6 +17,10 @@ public final class PostgresStorage: HostStorage {
     /// Longest a call may wait for a connection and its queries. While PostgreSQL is unreachable the
     /// pool keeps queued requests waiting; this turns the wait into a prompt 503.
     let operationTimeout: Duration
+    /// How ``ocspEpoch()`` reaches the server: one connection of its own, outside the pool.
+    let epochConnectionConfiguration: PostgresConnection.Configuration
+    /// That connection (or its connecting), while it works.
+    let epochConnection = Mutex<EventLoopFuture<PostgresConnection>?>(nil)
 
     /// - Parameter operationTimeout: the bound of each call (5 s in production; the storage test
     ///   suite, which checks semantics on a loaded machine, allows more).
@@ -25,14 +30,23 @@ public final class PostgresStorage: HostStorage {
 
     public init(_ location: PostgresLocation, logger: Logger, operationTimeout: Duration = .seconds(5)) throws {
         let tls: PostgresClient.Configuration.TLS
+        let connectionTLS: PostgresConnection.Configuration.TLS
         switch location.tls {
-        case .disable: tls = .disable
+        case .disable:
+            tls = .disable
+            connectionTLS = .disable
         case .prefer:
             var configuration = TLSConfiguration.makeClientConfiguration()
             configuration.certificateVerification = .none
             tls = .prefer(configuration)
-        case .require: tls = .require(TLSConfiguration.makeClientConfiguration())
+            connectionTLS = .prefer(try NIOSSLContext(configuration: configuration))
+        case .require:
+            tls = .require(TLSConfiguration.makeClientConfiguration())
+            connectionTLS = .require(try NIOSSLContext(configuration: TLSConfiguration.makeClientConfiguration()))
         }
+        epochConnectionConfiguration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.username, password: location.password,
+            database: location.database, tls: connectionTLS)
         var configuration = PostgresClient.Configuration(
             host: location.host, port: location.port, username: location.username, password: location.password,
             database: location.database, tls: tls)
@@ -47,7 +61,14 @@ public final class PostgresStorage: HostStorage {
         self.operationTimeout = operationTimeout
     }
 
-    public func run() async { await client.run() }
+    public func run() async {
+        await client.run()
+        let epoch = epochConnection.withLock { connection in
+            defer { connection = nil }
+            return connection
+        }
+        epoch?.whenSuccess { connection in let _: EventLoopFuture<Void> = connection.close() }
+    }
 
     public func migrate() async throws {
         try await transaction { connection in

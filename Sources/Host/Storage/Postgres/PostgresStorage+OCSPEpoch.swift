@@ -1,0 +1,43 @@
+import NIOCore
+import PostgresNIO
+import Synchronization
+
+/// The OCSP change counter, read on a connection of its own and driven by futures on the pool's
+/// event loop: no Swift task, no pool lease, no timer task per read — the read sits on the path of
+/// every OCSP answer from memory, so each hop it saves is latency every request saves.
+extension PostgresStorage: OCSPEpochSource {
+    public func ocspEpoch() -> EventLoopFuture<Int64> {
+        let loop = Self.eventLoops.next()
+        let connection = epochConnection.withLock { connection in
+            if let connection { return connection }
+            let connecting = PostgresConnection.connect(
+                on: loop, configuration: epochConnectionConfiguration, id: 0, logger: logger)
+            connection = connecting
+            return connecting
+        }
+        let promise = loop.makePromise(of: Int64.self)
+        let timeout = loop.scheduleTask(in: .nanoseconds(Int64(operationTimeout.components.seconds) * 1_000_000_000)) {
+            promise.fail(HostError(.unavailable, "database unavailable"))
+        }
+        connection.flatMap { connection in
+            connection.query("SELECT value FROM ocsp_epoch", logger: self.logger)
+        }.flatMapThrowing { result -> Int64 in
+            guard let row = result.rows.first else { throw HostError(.unavailable, "ocsp_epoch has no row") }
+            return try row.decode(Int64.self)
+        }.hop(to: loop).whenComplete { result in
+            timeout.cancel()
+            switch result {
+            case .success(let value):
+                promise.succeed(value)
+            case .failure(let error):
+                // The next read connects again.
+                self.epochConnection.withLock { current in
+                    if current === connection { current = nil }
+                }
+                connection.whenSuccess { let _: EventLoopFuture<Void> = $0.close() }
+                promise.fail(self.mapped(error))
+            }
+        }
+        return promise.futureResult
+    }
+}
