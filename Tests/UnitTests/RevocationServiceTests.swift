@@ -215,6 +215,34 @@ struct FlakySigningConnector: CASigningConnector {
         #expect(afterRowLoss.serial != afterKeyLoss.serial, "a deleted row is noticed within the recheck interval")
         #expect(try await storage.currentResponder(issuerID: "iss-test")?.serial == afterRowLoss.serial)
     }
+
+    /// The fast path signs with the responder in memory; when its database check is due, one
+    /// caller is sent to do it while the others keep signing — until the grace runs out.
+    @Test func whenTheResponderCheckIsDueOneCallerDoesItAndTheOthersKeepSigning() async throws {
+        let clock = Mutex(Date())
+        let responders = ResponderStore(
+            storage: storage, settings: settings, metrics: metrics, logger: Logger(label: "test"), now: { clock.withLock { $0 } })
+        let issuer = issuers["iss-test"]!
+        #expect(responders.ready(issuerID: "iss-test") == nil, "nothing loaded yet")
+        let loaded = try await responders.responder(for: issuer, signing: issuer.signing!)
+        #expect(responders.ready(issuerID: "iss-test")?.serial == loaded.serial)
+
+        clock.withLock { $0 = $0.addingTimeInterval(ResponderStore.recheckInterval) }
+        #expect(responders.ready(issuerID: "iss-test") == nil, "the first caller takes on the check")
+        #expect(responders.ready(issuerID: "iss-test")?.serial == loaded.serial, "the others keep signing")
+        // The check did not happen within a second: the next caller takes it on.
+        clock.withLock { $0 = $0.addingTimeInterval(ResponderStore.recheckInterval) }
+        #expect(responders.ready(issuerID: "iss-test") == nil)
+        #expect(responders.ready(issuerID: "iss-test") != nil)
+        // The check happens: fresh again for everyone.
+        _ = try await responders.responder(for: issuer, signing: issuer.signing!)
+        #expect(responders.ready(issuerID: "iss-test") != nil)
+        #expect(responders.ready(issuerID: "iss-test") != nil)
+        // No check for longer than the grace: nobody signs from memory.
+        clock.withLock { $0 = $0.addingTimeInterval(ResponderStore.recheckInterval + ResponderStore.recheckGrace) }
+        #expect(responders.ready(issuerID: "iss-test") == nil)
+        #expect(responders.ready(issuerID: "iss-test") == nil)
+    }
 }
 
 @Suite struct OCSPParsingTests {

@@ -49,6 +49,16 @@ final class ResponderStore: Sendable {
     /// How often a responder in memory is checked against the database (row deleted by an
     /// operator, or replaced by another instance). Its key file is checked on every use.
     static let recheckInterval: TimeInterval = 1
+    /// How long past ``recheckInterval`` the fast path keeps signing while one request re-checks;
+    /// beyond it (the re-check keeps failing to happen) every request takes the full path.
+    static let recheckGrace: TimeInterval = 5
+
+    /// When the responder was last checked against the database, and when a request last took on
+    /// the next check.
+    private struct Verification {
+        var at: Date
+        var claimedAt: Date?
+    }
 
     let storage: any HostStorage
     let settings: RevocationSettings
@@ -58,7 +68,7 @@ final class ResponderStore: Sendable {
     /// Told when an issuer's responder changes: its pre-signed responses are dropped.
     let memory: OCSPMemoryCache?
     private let active = Mutex<[String: Active]>([:])
-    private let verifiedAt = Mutex<[String: Date]>([:])
+    private let verified = Mutex<[String: Verification]>([:])
     private let flights = SingleFlight<Active>()
 
     init(
@@ -81,20 +91,41 @@ final class ResponderStore: Sendable {
         return try await flights.run(issuer.id) { try await self.loadOrRotate(issuer, signing: signing) }
     }
 
-    /// The responder in memory when it can sign without a database read or rotation: checked
-    /// against the database within ``recheckInterval`` and its key file still present. `nil`
-    /// sends the caller to ``responder(for:signing:)``.
+    /// The responder in memory when it can sign without a database read or rotation: not due for
+    /// rotation, its key file still present, and checked against the database within
+    /// ``recheckInterval``. When that check is due, one caller gets `nil` — it goes to
+    /// ``responder(for:signing:)``, which checks — while the others keep signing, for up to
+    /// ``recheckGrace``; so the fast path never sends a burst of requests to the database.
     func ready(issuerID: String) -> Active? {
-        guard let current = active.withLock({ $0[issuerID] }), !needsRotation(current.notAfter),
-            verifiedRecently(issuerID, now: now()), current.keyFileExists
-        else { return nil }
-        return current
+        guard let current = active.withLock({ $0[issuerID] }), !needsRotation(current.notAfter), current.keyFileExists else {
+            return nil
+        }
+        let now = self.now()
+        let usable = verified.withLock { verified -> Bool in
+            guard var verification = verified[issuerID], now >= verification.at else { return false }
+            let age = now.timeIntervalSince(verification.at)
+            if age < Self.recheckInterval { return true }
+            if age >= Self.recheckInterval + Self.recheckGrace { return false }
+            // Due: the first caller (or the next one, if that check has not happened in a second)
+            // takes it on.
+            if let claimed = verification.claimedAt, now >= claimed, now.timeIntervalSince(claimed) < Self.recheckInterval {
+                return true
+            }
+            verification.claimedAt = now
+            verified[issuerID] = verification
+            return false
+        }
+        return usable ? current : nil
     }
 
     /// Whether the issuer's responder was checked against the database within ``recheckInterval``.
     private func verifiedRecently(_ issuerID: String, now: Date) -> Bool {
-        guard let last = verifiedAt.withLock({ $0[issuerID] }) else { return false }
+        guard let last = verified.withLock({ $0[issuerID]?.at }) else { return false }
         return now >= last && now.timeIntervalSince(last) < Self.recheckInterval
+    }
+
+    private func markVerified(_ issuerID: String, at date: Date) {
+        verified.withLock { $0[issuerID] = Verification(at: date) }
     }
 
     /// Whether the responder in memory is still the recorded one with its key on disk: deleting the
@@ -117,7 +148,7 @@ final class ResponderStore: Sendable {
             logger.warning("OCSP responder row is gone or replaced; loading the current one", metadata: ["issuer": "\(issuerID)"])
             return false
         }
-        verifiedAt.withLock { $0[issuerID] = now }
+        markVerified(issuerID, at: now)
         return true
     }
 
@@ -169,7 +200,7 @@ final class ResponderStore: Sendable {
             return active[issuerID]?.serial
         }
         if let previous, previous != responder.serial { memory?.invalidate(issuerID: issuerID) }
-        verifiedAt.withLock { $0[issuerID] = now() }
+        markVerified(issuerID, at: now())
     }
 
     private func rotate(_ issuer: LoadedIssuer, signing: any CASigningConnector) async throws -> Active {
