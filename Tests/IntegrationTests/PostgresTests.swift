@@ -117,6 +117,18 @@ import Testing
                     "GET", "/api/v1/certificates/\(before["id"] as? String ?? "")", key: try server.adminKey, caFile: tls)
                 #expect(after.status == 200, "\(after.text)")
                 _ = try await server.issue("after")
+                // OCSP answers from memory again: the change-counter reads recovered too.
+                let hitsBefore = try await MetricsTests().counters(server, caFile: tls)["ocsp.memory_hit"] ?? 0
+                var hit = false
+                for _ in 0..<5 where !hit {
+                    let again = try await Command.run([
+                        "openssl", "ocsp", "-issuer", certctl.caFile.path, "-cert", dir.appendingPathComponent("before.crt").path,
+                        "-url", "\(server.pkiBaseURL)/.well-known/pki/ocsp/iss-local", "-CAfile", certctl.caFile.path, "-no_nonce",
+                    ])
+                    #expect(again.stdout.contains("before.crt: good"), "\(again.stdout)\(again.stderr)")
+                    hit = try await MetricsTests().counters(server, caFile: tls)["ocsp.memory_hit"] ?? 0 > hitsBefore
+                }
+                #expect(hit, "memory answers resume after the outage")
             }
         } catch {
             _ = try? await Command.check([script, "stop", cluster])

@@ -17,6 +17,7 @@ extension PostgresStorage: OCSPEpochSource {
         }
         let promise = loop.makePromise(of: Int64.self)
         let timeout = loop.scheduleTask(in: .nanoseconds(Int64(operationTimeout.components.seconds) * 1_000_000_000)) {
+            self.abandon(connection)
             promise.fail(HostError(.unavailable, "database unavailable"))
         }
         connection.flatMap { connection in
@@ -30,14 +31,18 @@ extension PostgresStorage: OCSPEpochSource {
             case .success(let value):
                 promise.succeed(value)
             case .failure(let error):
-                // The next read connects again.
-                self.epochConnection.withLock { current in
-                    if current === connection { current = nil }
-                }
-                connection.whenSuccess { let _: EventLoopFuture<Void> = $0.close() }
+                self.abandon(connection)
                 promise.fail(self.mapped(error))
             }
         }
         return promise.futureResult
+    }
+
+    /// Closes a connection that failed or hung; the next read connects again.
+    private func abandon(_ connection: EventLoopFuture<PostgresConnection>) {
+        epochConnection.withLock { current in
+            if current === connection { current = nil }
+        }
+        connection.whenSuccess { let _: EventLoopFuture<Void> = $0.close() }
     }
 }
