@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// The event-loop OCSP path (answers kept in memory on SQLite): repeats are answered from memory,
+/// The event-loop OCSP path (answers kept in memory, on SQLite and on PostgreSQL): repeats are answered from memory,
 /// a revocation shows at once, and pipelined requests keep their order when some are answered from
 /// memory and some by the router.
 @Suite struct OCSPFastPathTests {

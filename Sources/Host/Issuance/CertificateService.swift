@@ -10,8 +10,8 @@ public struct CertificateService: Sendable {
     let issuers: IssuerDirectory
     let publicBaseURL: String
     let metrics: HostMetrics
-    /// Told after a revocation committed (the CRL scheduler regenerates that issuer's CRL).
-    /// Called after a revocation committed, before `revoke` returns.
+    /// Told after a revocation committed, before `revoke` returns (the CRL scheduler regenerates
+    /// that issuer's CRL; OCSP memory forgets the serial).
     let onRevoked: @Sendable (CertificateRecord) -> Void
 
     /// Clock-skew allowance: notBefore is set this far in the past.

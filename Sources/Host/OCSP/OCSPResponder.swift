@@ -12,10 +12,10 @@ import X509
 /// naming another issuer, a bad nonce → `unauthorized`; database unavailable → `tryLater`; signing
 /// failure → `internalError`. Nonce-less
 /// single-certificate requests are served from a pre-signed cache that a revocation clears in the
-/// same transaction, so a revoked certificate is never reported good. Where every revocation goes
-/// through this process (SQLite, or `CERTCTL_OCSP_MEMORY_CACHE=on`), an ``OCSPMemoryCache`` also
-/// keeps recent answers, so repeated requests are answered without the database
-/// (``plan(issuerID:raw:decode:)``).
+/// same transaction, so a revoked certificate is never reported good. Unless
+/// `CERTCTL_OCSP_MEMORY_CACHE=off`, an ``OCSPMemoryCache`` also keeps recent answers, so repeated
+/// requests are answered without the database (``plan(issuerID:raw:decode:)``; on PostgreSQL only
+/// after the ``OCSPEpochGate``).
 final class OCSPResponder: Sendable {
     /// Most CertIDs answered in one request (RFC 5019 clients send one).
     static let maxCertIDs = 10
@@ -54,7 +54,7 @@ final class OCSPResponder: Sendable {
     let metrics: HostMetrics
     let logger: Logger
     let now: @Sendable () -> Date
-    /// `nil` where revocations may happen in another process (PostgreSQL, unless configured on).
+    /// `nil` with `CERTCTL_OCSP_MEMORY_CACHE=off`.
     let memory: OCSPMemoryCache?
     /// Per issuer and hash algorithm: (issuerNameHash, issuerKeyHash).
     let issuerHashes: [String: [CertIDHashAlgorithm: (name: [UInt8], key: [UInt8])]]

@@ -19,17 +19,17 @@ import X509
 /// or database row is missing or no longer matches the CA.
 final class ResponderStore: Sendable {
     struct Active: Sendable {
-        var certificate: Certificate
-        var signer: SoftwareSigner
+        let certificate: Certificate
+        let signer: SoftwareSigner
         /// SHA-1 of the responder's public key: the `byKey` ResponderID.
-        var keyHash: [UInt8]
-        var notAfter: Date
-        var serial: String
+        let keyHash: [UInt8]
+        let notAfter: Date
+        let serial: String
         let keyFile: URL
         /// `keyFile.path`, computed once (checked on every fast-path signature).
         let keyPath: String
         /// DER of `certificate`, encoded once: every signed response carries it.
-        var certificateDER: [UInt8]
+        let certificateDER: [UInt8]
 
         init(certificate: Certificate, signer: SoftwareSigner, keyHash: [UInt8], notAfter: Date, serial: String, keyFile: URL) throws {
             self.certificate = certificate

@@ -16,7 +16,7 @@ extension PostgresStorage: OCSPEpochSource {
             return connecting
         }
         let promise = loop.makePromise(of: Int64.self)
-        let timeout = loop.scheduleTask(in: .nanoseconds(Int64(operationTimeout.components.seconds) * 1_000_000_000)) {
+        let timeout = loop.scheduleTask(in: TimeAmount(operationTimeout)) {
             self.abandon(connection)
             promise.fail(HostError(.unavailable, "database unavailable"))
         }

@@ -22,27 +22,25 @@ public final class PostgresStorage: HostStorage {
     /// That connection (or its connecting), while it works.
     let epochConnection = Mutex<EventLoopFuture<PostgresConnection>?>(nil)
 
-    /// - Parameter operationTimeout: the bound of each call (5 s in production; the storage test
-    ///   suite, which checks semantics on a loaded machine, allows more).
     /// The pool's own event-loop thread, for the life of the process (like NIO's singleton): database
     /// replies are read without waiting behind HTTP work on the server's event loops.
     static let eventLoops: MultiThreadedEventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
+    /// - Parameter operationTimeout: the bound of each call (5 s in production; the storage test
+    ///   suite, which checks semantics on a loaded machine, allows more).
     public init(_ location: PostgresLocation, logger: Logger, operationTimeout: Duration = .seconds(5)) throws {
+        // The same TLS settings for the pool and for the change-counter connection.
         let tls: PostgresClient.Configuration.TLS
         let connectionTLS: PostgresConnection.Configuration.TLS
+        var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
         switch location.tls {
         case .disable:
-            tls = .disable
-            connectionTLS = .disable
+            (tls, connectionTLS) = (.disable, .disable)
         case .prefer:
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.certificateVerification = .none
-            tls = .prefer(configuration)
-            connectionTLS = .prefer(try NIOSSLContext(configuration: configuration))
+            tlsConfiguration.certificateVerification = .none
+            (tls, connectionTLS) = (.prefer(tlsConfiguration), .prefer(try NIOSSLContext(configuration: tlsConfiguration)))
         case .require:
-            tls = .require(TLSConfiguration.makeClientConfiguration())
-            connectionTLS = .require(try NIOSSLContext(configuration: TLSConfiguration.makeClientConfiguration()))
+            (tls, connectionTLS) = (.require(tlsConfiguration), .require(try NIOSSLContext(configuration: tlsConfiguration)))
         }
         epochConnectionConfiguration = PostgresConnection.Configuration(
             host: location.host, port: location.port, username: location.username, password: location.password,
