@@ -116,3 +116,36 @@ import _CryptoExtras
         #expect(throws: ConnectorError.self) { try SoftwareSigner(pemEncoded: "not a key") }
     }
 }
+
+@Suite struct ECDSASignatureDERTests {
+    @Test func matchesSwiftCryptoForRealSignatures() throws {
+        let p256 = P256.Signing.PrivateKey()
+        let p384 = P384.Signing.PrivateKey()
+        for index in 0..<300 {
+            let message = Array("message \(index)".utf8)
+            let s256 = try p256.signature(for: message)
+            #expect(ECDSASignatureDER.encode(raw: Array(s256.rawRepresentation)) == Array(s256.derRepresentation))
+            let s384 = try p384.signature(for: message)
+            #expect(ECDSASignatureDER.encode(raw: Array(s384.rawRepresentation)) == Array(s384.derRepresentation))
+        }
+    }
+
+    @Test func leadingZerosAndHighBits() throws {
+        // r with leading zero octets, s with its top bit set.
+        let raw = [0x00, 0x00, 0x7F] + [UInt8](repeating: 0x11, count: 29) + [0x80] + [UInt8](repeating: 0x22, count: 31)
+        let expected = Array(try P256.Signing.ECDSASignature(rawRepresentation: raw).derRepresentation)
+        #expect(ECDSASignatureDER.encode(raw: raw) == expected)
+        #expect(expected[2...3] == [0x02, 0x1E], "r lost its two zero octets")
+        #expect(ECDSASignatureDER.encode(raw: []) == nil)
+        #expect(ECDSASignatureDER.encode(raw: [1, 2, 3]) == nil)
+        #expect(ECDSASignatureDER.encode(raw: [UInt8](repeating: 1, count: 134)) == nil)
+    }
+
+    @Test func signerOutputVerifies() throws {
+        let signer = try SoftwareSigner(generating: .ecdsaP256)
+        let data = Array("tbs".utf8)
+        let der = try signer.signSynchronously(data)
+        let key = try #require(P256.Signing.PublicKey(signer.publicKey))
+        #expect(key.isValidSignature(try P256.Signing.ECDSASignature(derRepresentation: der), for: data))
+    }
+}

@@ -35,12 +35,18 @@ struct OCSPCertID: DERParseable, DERSerializable, Sendable, Hashable {
         }
     }
 
-    /// A CertID for `serial` under an issuer, as a client would build it.
-    init(hashAlgorithm: CertIDHashAlgorithm, issuerNameHash: [UInt8], issuerKeyHash: [UInt8], serial: SerialNumberInteger) throws {
+    /// A CertID already read from `encoded` (``OCSPRequestScanner``).
+    init(hashAlgorithm: CertIDHashAlgorithm, issuerNameHash: [UInt8], issuerKeyHash: [UInt8], serial: SerialNumberInteger, encoded: [UInt8])
+    {
         self.hashAlgorithm = hashAlgorithm
         self.issuerNameHash = issuerNameHash
         self.issuerKeyHash = issuerKeyHash
         self.serial = serial
+        self.encoded = encoded
+    }
+
+    /// A CertID for `serial` under an issuer, as a client would build it.
+    init(hashAlgorithm: CertIDHashAlgorithm, issuerNameHash: [UInt8], issuerKeyHash: [UInt8], serial: SerialNumberInteger) throws {
         var coder = DER.Serializer()
         try coder.appendConstructedNode(identifier: .sequence) { coder in
             try coder.appendConstructedNode(identifier: .sequence) { coder in
@@ -51,7 +57,9 @@ struct OCSPCertID: DERParseable, DERSerializable, Sendable, Hashable {
             try coder.serialize(ASN1OctetString(contentBytes: issuerKeyHash[...]))
             try coder.serialize(serial)
         }
-        encoded = coder.serializedBytes
+        self.init(
+            hashAlgorithm: hashAlgorithm, issuerNameHash: issuerNameHash, issuerKeyHash: issuerKeyHash, serial: serial,
+            encoded: coder.serializedBytes)
     }
 
     func serialize(into coder: inout DER.Serializer) throws {

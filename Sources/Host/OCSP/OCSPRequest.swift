@@ -22,6 +22,7 @@ struct OCSPRequest: Sendable {
             (certIDs, extensions) = try DER.sequence(root, identifier: .sequence) { nodes in
                 let tbs = try OCSPCertID.next(&nodes)
                 // optionalSignature, when present, is ignored.
+                _ = try DER.optionalExplicitlyTagged(&nodes, tagNumber: 0, tagClass: .contextSpecific) { $0 }
                 return try DER.sequence(tbs, identifier: .sequence) { nodes in
                     _ = try DER.optionalExplicitlyTagged(&nodes, tagNumber: 0, tagClass: .contextSpecific) { node in
                         guard try Int(derEncoded: node) == 0 else { throw OCSPFailure(.malformedRequest, "unsupported OCSP version") }

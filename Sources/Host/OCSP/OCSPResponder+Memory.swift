@@ -31,9 +31,9 @@ extension OCSPResponder {
         guard let memory, let hashes = issuerHashes[issuerID] else { return nil }
         let now = self.now()
         let generation = memory.generation
-        let rawKey = Array(issuerID.utf8) + [0] + raw
         // A request carrying the nonce OID is never a repeat; skip the lookup.
-        if !Self.containsNonceOID(raw), let stored = memory.response(request: rawKey, now: now) {
+        let rawKey: [UInt8]? = Self.containsNonceOID(raw) ? nil : Array(issuerID.utf8) + [0] + raw
+        if let rawKey, let stored = memory.response(request: rawKey, now: now) {
             return .stored(stored.answer)
         }
         guard let input = decode() else { return nil }
@@ -41,12 +41,16 @@ extension OCSPResponder {
         let nonce: Certificate.Extension?
         switch input {
         case .der(let der):
-            guard der.count <= Self.maxRequestBytes, let request = try? OCSPRequest(derBytes: der), request.certIDs.count == 1 else {
-                return nil
+            guard der.count <= Self.maxRequestBytes else { return nil }
+            let extensions: [Certificate.Extension]
+            if let scanned = OCSPRequestScanner.scan(der) {
+                (certID, extensions) = (scanned.certID, scanned.nonce.map { [$0] } ?? [])
+            } else {
+                guard let request = try? OCSPRequest(derBytes: der), request.certIDs.count == 1 else { return nil }
+                (certID, extensions) = (request.certIDs[0], request.extensions)
             }
-            certID = request.certIDs[0]
             do {
-                nonce = try OCSPNonce.echo(from: request.extensions)
+                nonce = try OCSPNonce.echo(from: extensions)
             } catch {
                 return nil
             }
@@ -59,7 +63,7 @@ extension OCSPResponder {
         let serial = certID.serial.hex
         guard let nonce else {
             guard let stored = memory.response(issuerID: issuerID, serial: serial, certID: certID.encoded, now: now) else { return nil }
-            memory.index(request: rawKey, response: stored, generation: generation)
+            if let rawKey { memory.index(request: rawKey, response: stored, generation: generation) }
             return .stored(stored.answer)
         }
         guard let status = memory.status(issuerID: issuerID, serial: serial, now: now),

@@ -11,7 +11,14 @@ extension PostgresStorage: OCSPEpochSource {
         let connection = epochConnection.withLock { connection in
             if let connection { return connection }
             let connecting = PostgresConnection.connect(
-                on: loop, configuration: epochConnectionConfiguration, id: 0, logger: logger)
+                on: loop, configuration: epochConnectionConfiguration, id: 0, logger: logger
+            ).flatMap { connection in
+                connection.prepare(query: "SELECT value::text FROM ocsp_epoch").map { EpochReader(connection: connection, read: $0) }
+                    .flatMapErrorThrowing { error in
+                        let _: EventLoopFuture<Void> = connection.close()
+                        throw error
+                    }
+            }
             connection = connecting
             return connecting
         }
@@ -20,11 +27,15 @@ extension PostgresStorage: OCSPEpochSource {
             self.abandon(connection)
             promise.fail(HostError(.unavailable, "database unavailable"))
         }
-        connection.flatMap { connection in
-            connection.query("SELECT value FROM ocsp_epoch", logger: self.logger)
-        }.flatMapThrowing { result -> Int64 in
-            guard let row = result.rows.first else { throw HostError(.unavailable, "ocsp_epoch has no row") }
-            return try row.decode(Int64.self)
+        connection.flatMap { reader in
+            reader.read.execute()
+        }.flatMapThrowing { rows -> Int64 in
+            // As text: PostgresNIO's future-based prepared statements label binary results as
+            // text, and TEXT is the one type whose two formats are the same bytes.
+            guard let row = rows.first, let value = Int64(try row.decode(String.self)) else {
+                throw HostError(.unavailable, "ocsp_epoch has no row")
+            }
+            return value
         }.hop(to: loop).whenComplete { result in
             timeout.cancel()
             switch result {
@@ -39,10 +50,10 @@ extension PostgresStorage: OCSPEpochSource {
     }
 
     /// Closes a connection that failed or hung; the next read connects again.
-    private func abandon(_ connection: EventLoopFuture<PostgresConnection>) {
+    private func abandon(_ connection: EventLoopFuture<EpochReader>) {
         epochConnection.withLock { current in
             if current === connection { current = nil }
         }
-        connection.whenSuccess { let _: EventLoopFuture<Void> = $0.close() }
+        connection.whenSuccess { let _: EventLoopFuture<Void> = $0.connection.close() }
     }
 }

@@ -19,8 +19,15 @@ public final class PostgresStorage: HostStorage {
     let operationTimeout: Duration
     /// How ``ocspEpoch()`` reaches the server: one connection of its own, outside the pool.
     let epochConnectionConfiguration: PostgresConnection.Configuration
-    /// That connection (or its connecting), while it works.
-    let epochConnection = Mutex<EventLoopFuture<PostgresConnection>?>(nil)
+    /// That connection with the read prepared on it (or its connecting), while it works.
+    let epochConnection = Mutex<EventLoopFuture<EpochReader>?>(nil)
+
+    /// The change counter's connection and its prepared read: each read is then Bind/Execute of a
+    /// plan the server already holds, not Parse and plan again (PostgreSQL's share of every read).
+    struct EpochReader: Sendable {
+        let connection: PostgresConnection
+        let read: PreparedQuery
+    }
 
     /// The pool's own event-loop thread, for the life of the process (like NIO's singleton): database
     /// replies are read without waiting behind HTTP work on the server's event loops.
@@ -65,7 +72,7 @@ public final class PostgresStorage: HostStorage {
             defer { connection = nil }
             return connection
         }
-        epoch?.whenSuccess { connection in let _: EventLoopFuture<Void> = connection.close() }
+        epoch?.whenSuccess { reader in let _: EventLoopFuture<Void> = reader.connection.close() }
     }
 
     public func migrate() async throws {
