@@ -19,6 +19,35 @@ import Testing
         return result.stdout + result.stderr
     }
 
+    /// A status answered from memory is re-read in the background before it expires, so a
+    /// steady stream of nonce requests keeps being answered from memory. (`other` takes the
+    /// once-a-second responder check each time, so that `leaf`'s requests can come from memory.)
+    @Test func statusesAreReReadInTheBackgroundBeforeTheyExpire() async throws {
+        let certctl = try Certctl()
+        try await ServerProcess.with(certctl) { server in
+            _ = try await server.issue("leaf")
+            _ = try await server.issue("other")
+            let warmed = ContinuousClock.now
+            _ = try await ocsp(server, "leaf", nonce: true)
+            let start = try await MetricsTests().counters(server)
+            // Past four of the entry's five seconds: answered from memory, and a re-read is queued.
+            try await Task.sleep(until: warmed + .seconds(4.1))
+            _ = try await ocsp(server, "other", nonce: true)
+            #expect(try await ocsp(server, "leaf", nonce: true).contains("leaf.crt: good"))
+            #expect(
+                try await DisasterRecoveryTests.eventually(3) {
+                    try await MetricsTests().counters(server)["ocsp.memory_refreshed"] ?? 0 > start["ocsp.memory_refreshed"] ?? 0
+                })
+            // Past the first five seconds: still from memory, because the re-read renewed it.
+            try await Task.sleep(until: warmed + .seconds(5.3))
+            _ = try await ocsp(server, "other", nonce: true)
+            let before = try await MetricsTests().counters(server)
+            #expect(try await ocsp(server, "leaf", nonce: true).contains("leaf.crt: good"))
+            let after = try await MetricsTests().counters(server)
+            #expect(after["ocsp.memory_hit"] == (before["ocsp.memory_hit"] ?? 0) + 1)
+        }
+    }
+
     @Test func signedRequestsAreAnsweredWithTheSignatureIgnored() async throws {
         let certctl = try Certctl()
         try await ServerProcess.with(certctl) { server in

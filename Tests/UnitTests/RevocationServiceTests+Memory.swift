@@ -1,3 +1,4 @@
+import ConnectorAPI
 import Foundation
 import Logging
 import SwiftASN1
@@ -94,6 +95,57 @@ extension RevocationServiceTests {
         #expect(responder.plan(issuerID: "iss-test", raw: nonceRequest, decode: { .der(nonceRequest) }) == nil)
     }
 
+    @Test func oldStatusesAreReReadInTheBackgroundOneClaimAtATime() {
+        let memory = OCSPMemoryCache()
+        let now = Date()
+        memory.store(.good, issuerID: "iss-test", serial: "01", checkedAt: now, generation: memory.generation)
+        func lookup(_ at: Date) -> OCSPMemoryCache.StatusLookup? { memory.status(issuerID: "iss-test", serial: "01", now: at) }
+        #expect(lookup(now + 1) == .init(status: .good, refresh: false))
+        let due = now + memory.refreshAfter
+        #expect(lookup(due) == .init(status: .good, refresh: true), "the first request past refreshAfter claims the re-read")
+        #expect(lookup(due + 0.1) == .init(status: .good, refresh: false), "the others keep answering from memory")
+        #expect(lookup(due + OCSPMemoryCache.refreshRetry)?.refresh == true, "claimed again when the re-read did not come")
+        #expect(lookup(now + memory.revalidateAfter) == nil, "never past revalidateAfter")
+
+        // A re-read that found the same status trusts it again from when the read began.
+        memory.refreshed(.good, issuerID: "iss-test", serial: "01", checkedAt: due, generation: memory.generation)
+        #expect(lookup(due + memory.refreshAfter - 0.1) == .init(status: .good, refresh: false))
+        // One that began before an invalidation is ignored.
+        let stale = memory.generation
+        memory.invalidate(issuerID: "iss-test", serial: "02")
+        memory.refreshed(.good, issuerID: "iss-test", serial: "01", checkedAt: due + 3, generation: stale)
+        #expect(lookup(due + memory.revalidateAfter) == nil)
+        // A different status forgets the serial, pre-signed responses included.
+        memory.store(.good, issuerID: "iss-test", serial: "01", checkedAt: now, generation: memory.generation)
+        let response = OCSPMemoryCache.Response(der: [1], etag: "\"x\"", thisUpdate: now, nextUpdate: now + 60, checkedAt: now)
+        memory.store(response, issuerID: "iss-test", serial: "01", certID: [2], generation: memory.generation)
+        memory.refreshed(
+            .revoked(at: now, reason: .keyCompromise), issuerID: "iss-test", serial: "01", checkedAt: now + 1, generation: memory.generation
+        )
+        #expect(lookup(now + 1) == nil)
+        #expect(memory.response(issuerID: "iss-test", serial: "01", certID: [2], now: now + 1) == nil)
+    }
+
+    @Test func theRefresherReadsTheDatabaseAndDropsWhatChanged() async throws {
+        let (responder, memory, clock, serial) = try await memoryResponder()
+        let refresher = OCSPStatusRefresher(memory: memory, storage: storage, metrics: metrics, now: { clock.now })
+        _ = await responder.respond(issuerID: "iss-test", serialHex: serial)
+        #expect(memory.status(issuerID: "iss-test", serial: serial, now: clock.now)?.status == .good)
+
+        clock.advance(memory.refreshAfter)
+        await refresher.reread(.init(issuerID: "iss-test", serial: serial))
+        #expect(
+            memory.status(issuerID: "iss-test", serial: serial, now: clock.now + memory.refreshAfter - 0.1)?.status == .good,
+            "unchanged: trusted again from the re-read")
+
+        // Revoked behind this process's back (as an operator's SQL would): the re-read drops it.
+        _ = try await storage.revokeCertificate(
+            id: "c1", at: clock.now, reason: .keyCompromise, audit: AuditEntry(occurredAt: Date(), actor: "t", action: "x", target: "t"))
+        await refresher.reread(.init(issuerID: "iss-test", serial: serial))
+        #expect(memory.status(issuerID: "iss-test", serial: serial, now: clock.now) == nil)
+        #expect(responder.plan(issuerID: "iss-test", raw: Array(serial.utf8), decode: { .serial(serial) }) == nil)
+    }
+
     @Test func whatWasReadBeforeARevocationIsNotKeptAfterIt() {
         let memory = OCSPMemoryCache()
         let now = Date()
@@ -108,7 +160,7 @@ extension RevocationServiceTests {
         let current = memory.generation
         memory.store(.good, issuerID: "iss-test", serial: "01", checkedAt: now, generation: current)
         memory.store(response, issuerID: "iss-test", serial: "01", certID: [2], generation: current)
-        #expect(memory.status(issuerID: "iss-test", serial: "01", now: now) == .good)
+        #expect(memory.status(issuerID: "iss-test", serial: "01", now: now)?.status == .good)
         #expect(memory.response(issuerID: "iss-test", serial: "01", certID: [2], now: now)?.der == [1])
         #expect(memory.response(issuerID: "iss-test", serial: "01", certID: [2], now: now + 61) == nil, "never past nextUpdate")
         #expect(memory.status(issuerID: "iss-test", serial: "01", now: now - 1) == nil, "a clock stepping back revalidates")
@@ -119,6 +171,52 @@ extension RevocationServiceTests {
 }
 
 @Suite struct OCSPEncodingTests {
+    /// The direct encodings of a live-signed response's parts, against swift-asn1's serializer.
+    @Test(arguments: [
+        OCSPCertStatus.good, .unknown, .revoked(at: Date(timeIntervalSince1970: 1_700_000_000), reason: .keyCompromise),
+        .revoked(at: Date(timeIntervalSince1970: 1_700_000_000), reason: .unspecified),
+    ])
+    func responseDataMatchesSwiftASN1(status: OCSPCertStatus) throws {
+        let certID = try OCSPCertID(
+            hashAlgorithm: .sha1, issuerNameHash: [UInt8](repeating: 1, count: 20), issuerKeyHash: [UInt8](repeating: 2, count: 20),
+            serial: try #require(SerialNumberInteger(hex: "00ff01")))
+        let keyHash = [UInt8](repeating: 3, count: 20)
+        let nonce = Certificate.Extension(oid: OCSPNonce.oid, critical: false, value: [0x04, 0x02, 0xAB, 0xCD])
+        // 1970, a fractional second in 2025, and a GeneralizedTime-only year.
+        for thisUpdate in [0, 1_764_444_444.7, 4_102_444_800].map(Date.init(timeIntervalSince1970:)) {
+            let nextUpdate = thisUpdate.addingTimeInterval(86_400)
+            let single = OCSPSingleResponse(certID: certID, status: status, thisUpdate: thisUpdate, nextUpdate: nextUpdate)
+            var reference = DER.Serializer()
+            try reference.appendConstructedNode(identifier: .sequence) { coder in
+                try coder.serialize(certID)
+                try coder.serialize(status)
+                try coder.serialize(GeneralizedTime(thisUpdate))
+                try coder.serialize(GeneralizedTime(nextUpdate), explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific)
+            }
+            #expect(single.derBytes() == reference.serializedBytes)
+
+            for extensions in [[], [nonce]] {
+                let data = OCSPResponseData(
+                    responderKeyHash: keyHash, producedAt: thisUpdate, responses: [single, single], extensions: extensions)
+                var coder = DER.Serializer()
+                try coder.appendConstructedNode(identifier: .sequence) { coder in
+                    try coder.serialize(
+                        ASN1OctetString(contentBytes: keyHash[...]), explicitlyTaggedWithTagNumber: 2, tagClass: .contextSpecific)
+                    try coder.serialize(GeneralizedTime(thisUpdate))
+                    coder.appendConstructedNode(identifier: .sequence) { coder in
+                        for _ in 0..<2 { coder.serializeRawBytes(reference.serializedBytes) }
+                    }
+                    if !extensions.isEmpty {
+                        try coder.serialize(explicitlyTaggedWithTagNumber: 1, tagClass: .contextSpecific) { coder in
+                            try coder.serializeSequenceOf(extensions)
+                        }
+                    }
+                }
+                #expect(try data.derBytes() == coder.serializedBytes)
+            }
+        }
+    }
+
     @Test(arguments: [0, 1, 127, 128, 255, 256, 70_000])
     func envelopesMatchSwiftASN1(length: Int) throws {
         let content = [UInt8](repeating: 0xAB, count: length)

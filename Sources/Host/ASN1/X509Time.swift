@@ -39,6 +39,34 @@ struct X509Time: DERSerializable, Sendable, Hashable {
     }
 }
 
+extension X509Time {
+    /// The DER of GeneralizedTime `YYYYMMDDHHMMSSZ` for `date`'s whole second (years 0–9999), built
+    /// from `gmtime_r` digits: a signed OCSP response holds three.
+    static func generalizedTimeDER(_ date: Date) -> [UInt8] {
+        let t = gmtime(date)
+        var out: [UInt8] = [0x18, 0x0F]
+        out.reserveCapacity(17)
+        func digits(_ value: Int32, _ count: Int) {
+            var divisor: Int32 = 1
+            for _ in 1..<count { divisor *= 10 }
+            var remaining = value
+            while divisor > 0 {
+                out.append(0x30 + UInt8(remaining / divisor))
+                remaining %= divisor
+                divisor /= 10
+            }
+        }
+        digits(t.tm_year + 1900, 4)
+        digits(t.tm_mon + 1, 2)
+        digits(t.tm_mday, 2)
+        digits(t.tm_hour, 2)
+        digits(t.tm_min, 2)
+        digits(t.tm_sec, 2)
+        out.append(0x5A)
+        return out
+    }
+}
+
 extension GeneralizedTime {
     /// GeneralizedTime for `date`, whole seconds, no fractional part (RFC 5280 / RFC 6960).
     init(_ date: Date) throws {

@@ -11,6 +11,26 @@ enum OCSPCertStatus: DERSerializable, Sendable, Hashable {
     case revoked(at: Date, reason: RevocationReason)
     case unknown
 
+    /// The status of a certificate the database holds.
+    init(_ found: SerialStatus) {
+        if let revokedAt = found.revokedAt {
+            self = .revoked(at: revokedAt, reason: found.reason ?? .unspecified)
+        } else {
+            self = .good
+        }
+    }
+
+    /// The DER of this CertStatus; `good` and `unknown` (`[0]`/`[2]` IMPLICIT NULL) without a
+    /// serializer.
+    var derBytes: [UInt8] {
+        switch self {
+        case .good: [0x80, 0x00]
+        case .unknown: [0x82, 0x00]
+        // A revocation's time cannot fail to encode (whole seconds, years 1–9999).
+        case .revoked: (try? DER.Serializer.bytes(of: self)) ?? []
+        }
+    }
+
     func serialize(into coder: inout DER.Serializer) throws {
         switch self {
         case .good:

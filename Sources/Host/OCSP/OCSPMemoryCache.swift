@@ -56,6 +56,14 @@ final class OCSPMemoryCache: Sendable {
     struct Status: Sendable {
         var status: OCSPCertStatus
         var checkedAt: Date
+        /// When a request last asked ``OCSPStatusRefresher`` to re-read it.
+        var refreshClaimedAt: Date?
+    }
+
+    /// A known status, and whether the caller should have it re-read in the background now.
+    struct StatusLookup: Sendable, Equatable {
+        var status: OCSPCertStatus
+        var refresh: Bool
     }
 
     /// `[UInt8]` hashed as one block (the standard `Hashable` feeds the hasher a byte at a time).
@@ -84,6 +92,12 @@ final class OCSPMemoryCache: Sendable {
     private let state = Mutex(State())
     /// How long an entry is used before the database is read again.
     let revalidateAfter: TimeInterval
+    /// From this age a status is re-read in the background (``OCSPStatusRefresher``), so that
+    /// under steady load it is fresh again before ``revalidateAfter`` sends a request to the
+    /// database path.
+    var refreshAfter: TimeInterval { revalidateAfter * 0.8 }
+    /// How long a claimed background re-read is waited for before another request claims it.
+    static let refreshRetry: TimeInterval = 0.5
 
     init(revalidateAfter: TimeInterval = OCSPMemoryCache.localRevalidation) {
         self.revalidateAfter = revalidateAfter
@@ -119,11 +133,19 @@ final class OCSPMemoryCache: Sendable {
         }
     }
 
-    /// The known status of a serial, while fresh at `now`.
-    func status(issuerID: String, serial: String, now: Date) -> OCSPCertStatus? {
+    /// The known status of a serial, while fresh at `now`. Past ``refreshAfter``, one caller a
+    /// ``refreshRetry`` is told to have it re-read (`refresh`); the others keep using it meanwhile.
+    func status(issuerID: String, serial: String, now: Date) -> StatusLookup? {
         let key = Self.key(issuerID, serial)
-        guard let status = state.withLock({ $0.entries[key]?.status }), fresh(status.checkedAt, now) else { return nil }
-        return status.status
+        return state.withLock { state -> StatusLookup? in
+            guard var status = state.entries[key]?.status, fresh(status.checkedAt, now) else { return nil }
+            guard now.timeIntervalSince(status.checkedAt) >= refreshAfter,
+                status.refreshClaimedAt.map({ now < $0 || now.timeIntervalSince($0) >= Self.refreshRetry }) ?? true
+            else { return StatusLookup(status: status.status, refresh: false) }
+            status.refreshClaimedAt = now
+            state.entries[key]?.status = status
+            return StatusLookup(status: status.status, refresh: true)
+        }
     }
 
     /// Stores a response read or signed since `generation` was captured.
@@ -143,6 +165,24 @@ final class OCSPMemoryCache: Sendable {
             guard state.generation == generation else { return }
             Self.makeRoom(for: key, in: &state)
             state.entries[key, default: Entry()].status = Status(status: status, checkedAt: checkedAt)
+        }
+    }
+
+    /// Records a background re-read (``OCSPStatusRefresher``) of a status begun at `checkedAt`,
+    /// unless something was invalidated since `generation` was captured: the same status is
+    /// trusted again from `checkedAt`; a different one forgets the serial (its pre-signed responses
+    /// too), so the next request reads the database.
+    func refreshed(_ status: OCSPCertStatus, issuerID: String, serial: String, checkedAt: Date, generation: UInt64) {
+        let key = Self.key(issuerID, serial)
+        state.withLock { state in
+            guard state.generation == generation, let known = state.entries[key]?.status else { return }
+            if known.status == status {
+                if checkedAt > known.checkedAt { state.entries[key]?.status = Status(status: status, checkedAt: checkedAt) }
+            } else {
+                state.generation &+= 1
+                state.entries[key] = nil
+                state.requests.removeAll(keepingCapacity: true)
+            }
         }
     }
 

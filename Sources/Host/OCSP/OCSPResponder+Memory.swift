@@ -66,10 +66,11 @@ extension OCSPResponder {
             if let rawKey { memory.index(request: rawKey, response: stored, generation: generation) }
             return .stored(stored.answer)
         }
-        guard let status = memory.status(issuerID: issuerID, serial: serial, now: now),
+        guard let known = memory.status(issuerID: issuerID, serial: serial, now: now),
             let responder = responders.ready(issuerID: issuerID)
         else { return nil }
-        return .sign(issuerID: issuerID, certID: certID, status: status, nonce: nonce, responder: responder)
+        if known.refresh { refresher?.refresh(issuerID: issuerID, serial: serial) }
+        return .sign(issuerID: issuerID, certID: certID, status: known.status, nonce: nonce, responder: responder)
     }
 
     /// The DER of id-pkix-ocsp-nonce (tag, length, 1.3.6.1.5.5.7.48.1.2).

@@ -56,14 +56,19 @@ final class OCSPResponder: Sendable {
     let now: @Sendable () -> Date
     /// `nil` with `CERTCTL_OCSP_MEMORY_CACHE=off`.
     let memory: OCSPMemoryCache?
+    /// Re-reads statuses the fast path still answers from memory (`nil` without memory, and in
+    /// tests that do not run it).
+    let refresher: OCSPStatusRefresher?
     /// Per issuer and hash algorithm: (issuerNameHash, issuerKeyHash).
     let issuerHashes: [String: [CertIDHashAlgorithm: (name: [UInt8], key: [UInt8])]]
 
     init(
         storage: any HostStorage, issuers: IssuerDirectory, responders: ResponderStore, settings: RevocationSettings,
-        metrics: HostMetrics, logger: Logger, memory: OCSPMemoryCache? = nil, now: @escaping @Sendable () -> Date = Date.init
+        metrics: HostMetrics, logger: Logger, memory: OCSPMemoryCache? = nil, refresher: OCSPStatusRefresher? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
     ) throws {
         self.memory = memory
+        self.refresher = refresher
         self.storage = storage
         self.issuers = issuers
         self.responders = responders
@@ -206,7 +211,7 @@ final class OCSPResponder: Sendable {
             let data = OCSPResponseData(
                 responderKeyHash: responder.keyHash, producedAt: producedAt, responses: responses, extensions: nonce.map { [$0] } ?? []
             )
-            let tbs = try DER.Serializer.bytes(of: data)
+            let tbs = try data.derBytes()
             let signature = try responder.signer.signSynchronously(tbs)
             let basic = BasicOCSPResponse(
                 tbsBytes: tbs, signatureAlgorithm: try SignatureAlgorithmIdentifier(responder.signer.signatureAlgorithm),
@@ -264,10 +269,7 @@ final class OCSPResponder: Sendable {
             metrics.increment(.ocsp, "cert_not_found")
             return counted(.unknown)
         }
-        if let revokedAt = found.revokedAt {
-            return counted(.revoked(at: revokedAt, reason: found.reason ?? .unspecified))
-        }
-        return counted(.good)
+        return counted(OCSPCertStatus(found))
     }
 
     /// OCSP's own error form: the failure's status; `tryLater` while the database is unavailable

@@ -9,12 +9,13 @@ struct OCSPSingleResponse: DERSerializable, Sendable {
     var thisUpdate: Date
     var nextUpdate: Date
 
+    func derBytes() -> [UInt8] {
+        DEREnvelope.wrap(
+            0x30, certID.encoded, status.derBytes, X509Time.generalizedTimeDER(thisUpdate),
+            DEREnvelope.wrap(0xA0, X509Time.generalizedTimeDER(nextUpdate)))
+    }
+
     func serialize(into coder: inout DER.Serializer) throws {
-        try coder.appendConstructedNode(identifier: .sequence) { coder in
-            try coder.serialize(certID)
-            try coder.serialize(status)
-            try coder.serialize(GeneralizedTime(thisUpdate))
-            try coder.serialize(GeneralizedTime(nextUpdate), explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific)
-        }
+        coder.serializeRawBytes(derBytes())
     }
 }

@@ -73,6 +73,7 @@ public struct CertctlServer: Sendable {
             .init(service: reloader),
         ]
         if let gate = host.ocspGate { services.append(.init(service: gate)) }
+        if let refresher = host.ocspRefresher { services.append(.init(service: refresher)) }
         if let pkiListen = configuration.pkiHTTPListen {
             services.append(.init(service: application(host.pkiRouter(), server: http1, listen: pkiListen)))
         }

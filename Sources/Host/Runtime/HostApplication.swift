@@ -21,6 +21,8 @@ struct HostApplication: Sendable {
     let exportLimiter: FixedWindowLimiter<ContinuousClock>
     /// Set on PostgreSQL with the memory cache in `auto`: a service of the server.
     let ocspGate: OCSPEpochGate?
+    /// Runs while there is an OCSP memory cache.
+    let ocspRefresher: OCSPStatusRefresher?
 
     init(
         configuration: HostConfiguration, storage: any HostStorage, issuers: IssuerDirectory, challenges: HTTPChallengeResponses?,
@@ -48,6 +50,8 @@ struct HostApplication: Sendable {
             gate = OCSPEpochGate(memory: memory, metrics: metrics, logger: logger, readEpoch: source.ocspEpoch)
         }
         ocspGate = gate
+        let refresher = memory.map { OCSPStatusRefresher(memory: $0, storage: storage, metrics: metrics) }
+        ocspRefresher = refresher
         let responders = ResponderStore(storage: storage, settings: revocation, metrics: metrics, logger: logger, memory: memory)
         let scheduler = RevocationScheduler(crl: crl, responders: responders, storage: storage, settings: revocation, logger: logger)
         self.metrics = metrics
@@ -68,7 +72,7 @@ struct HostApplication: Sendable {
             issuers: issuers, crl: crl,
             ocsp: try OCSPResponder(
                 storage: storage, issuers: issuers, responders: responders, settings: revocation, metrics: metrics, logger: logger,
-                memory: memory
+                memory: memory, refresher: refresher
             ),
             ocspLimiter: ocspLimiter, settings: revocation, metrics: metrics
         )
