@@ -128,12 +128,12 @@ extension RevocationServiceTests {
 
     @Test func theRefresherReadsTheDatabaseAndDropsWhatChanged() async throws {
         let (responder, memory, clock, serial) = try await memoryResponder()
-        let refresher = OCSPStatusRefresher(memory: memory, storage: storage, metrics: metrics, now: { clock.now })
+        let refresher = OCSPMemoryRefresher(memory: memory, storage: storage, metrics: metrics, now: { clock.now })
         _ = await responder.respond(issuerID: "iss-test", serialHex: serial)
         #expect(memory.status(issuerID: "iss-test", serial: serial, now: clock.now)?.status == .good)
 
         clock.advance(memory.refreshAfter)
-        await refresher.reread(.init(issuerID: "iss-test", serial: serial))
+        await refresher.reread(.status(issuerID: "iss-test", serial: serial))
         #expect(
             memory.status(issuerID: "iss-test", serial: serial, now: clock.now + memory.refreshAfter - 0.1)?.status == .good,
             "unchanged: trusted again from the re-read")
@@ -141,9 +141,69 @@ extension RevocationServiceTests {
         // Revoked behind this process's back (as an operator's SQL would): the re-read drops it.
         _ = try await storage.revokeCertificate(
             id: "c1", at: clock.now, reason: .keyCompromise, audit: AuditEntry(occurredAt: Date(), actor: "t", action: "x", target: "t"))
-        await refresher.reread(.init(issuerID: "iss-test", serial: serial))
+        await refresher.reread(.status(issuerID: "iss-test", serial: serial))
         #expect(memory.status(issuerID: "iss-test", serial: serial, now: clock.now) == nil)
         #expect(responder.plan(issuerID: "iss-test", raw: Array(serial.utf8), decode: { .serial(serial) }) == nil)
+    }
+
+    @Test func storedResponsesExpireSpreadOutAndAreReReadBeforeThey() {
+        let memory = OCSPMemoryCache()
+        let now = Date()
+        var expiries: [TimeInterval] = []
+        for index in 0..<200 {
+            let serial = String(index)
+            let response = OCSPMemoryCache.Response(der: [1], etag: "\"x\"", thisUpdate: now, nextUpdate: now + 3_600, checkedAt: now)
+            memory.store(response, issuerID: "iss-test", serial: serial, certID: [2], generation: memory.generation)
+            // The first moment (10 ms steps) it is no longer answered.
+            let gone = stride(from: 0.0, through: memory.revalidateAfter, by: 0.01).first {
+                memory.response(issuerID: "iss-test", serial: serial, certID: [2], now: now + $0) == nil
+            }
+            expiries.append(gone ?? .infinity)
+        }
+        let earliest = memory.revalidateAfter * OCSPMemoryCache.Response.minimumTrustShare
+        #expect(expiries.allSatisfy { $0 >= earliest - 0.01 && $0 <= memory.revalidateAfter }, "never trusted past revalidateAfter")
+        #expect(expiries.max()! - expiries.min()! > 0.5, "expiries are spread, not all at once")
+
+        // Past its refresh point: one caller claims the re-read; the request index stops answering
+        // it so that repeats reach the claiming lookup.
+        let response = OCSPMemoryCache.Response(der: [7], etag: "\"y\"", thisUpdate: now, nextUpdate: now + 3_600, checkedAt: now)
+        memory.store(response, issuerID: "iss-test", serial: "r", certID: [3], generation: memory.generation)
+        memory.index(request: [9, 9], response: response, generation: memory.generation)
+        let due = now + memory.revalidateAfter * response.trustShare * OCSPMemoryCache.refreshShare + 0.001
+        #expect(memory.response(request: [9, 9], now: due - 0.02)?.der == [7])
+        #expect(memory.response(request: [9, 9], now: due) == nil)
+        #expect(memory.response(issuerID: "iss-test", serial: "r", certID: [3], now: due)?.refresh == true)
+        #expect(memory.response(issuerID: "iss-test", serial: "r", certID: [3], now: due + 0.01)?.refresh == false)
+
+        // The same DER in the database: trusted again from the re-read; another DER, or none: forgotten.
+        memory.refreshed(response: [7], issuerID: "iss-test", serial: "r", certID: [3], checkedAt: due, generation: memory.generation)
+        #expect(memory.response(issuerID: "iss-test", serial: "r", certID: [3], now: due + 0.01)?.refresh == false)
+        #expect(memory.response(issuerID: "iss-test", serial: "r", certID: [3], now: due + earliest - 0.1) != nil)
+        memory.refreshed(response: [8], issuerID: "iss-test", serial: "r", certID: [3], checkedAt: due + 1, generation: memory.generation)
+        #expect(memory.response(issuerID: "iss-test", serial: "r", certID: [3], now: due + 1) == nil)
+        memory.store(response, issuerID: "iss-test", serial: "r", certID: [3], generation: memory.generation)
+        memory.refreshed(response: nil, issuerID: "iss-test", serial: "r", certID: [3], checkedAt: now + 1, generation: memory.generation)
+        #expect(memory.response(issuerID: "iss-test", serial: "r", certID: [3], now: now + 1) == nil)
+    }
+
+    @Test func theRefresherRenewsAPreSignedResponseUntilItsRowIsGone() async throws {
+        let (responder, memory, clock, serial) = try await memoryResponder()
+        let refresher = OCSPMemoryRefresher(memory: memory, storage: storage, metrics: metrics, now: { clock.now })
+        let serialNumber = try #require(SerialNumberInteger(hex: serial))
+        let certID = try #require(responder.sha1CertID(issuerID: "iss-test", serial: serialNumber))
+        _ = await responder.respond(issuerID: "iss-test", serialHex: serial)
+        let item = OCSPMemoryRefresher.Item.response(issuerID: "iss-test", serial: serial, certID: certID.encoded)
+
+        clock.advance(memory.refreshAfter * OCSPMemoryCache.Response.minimumTrustShare)
+        await refresher.reread(item)
+        #expect(
+            memory.response(issuerID: "iss-test", serial: serial, certID: certID.encoded, now: clock.now + 3)?.refresh == false,
+            "the database still holds it: trusted again from the re-read")
+
+        // The pre-signed rows deleted (as an operator would): the re-read forgets the serial.
+        _ = try await storage.transaction { db in try db.query("DELETE FROM ocsp_cache") }
+        await refresher.reread(item)
+        #expect(memory.response(issuerID: "iss-test", serial: serial, certID: certID.encoded, now: clock.now) == nil)
     }
 
     @Test func whatWasReadBeforeARevocationIsNotKeptAfterIt() {
@@ -161,7 +221,7 @@ extension RevocationServiceTests {
         memory.store(.good, issuerID: "iss-test", serial: "01", checkedAt: now, generation: current)
         memory.store(response, issuerID: "iss-test", serial: "01", certID: [2], generation: current)
         #expect(memory.status(issuerID: "iss-test", serial: "01", now: now)?.status == .good)
-        #expect(memory.response(issuerID: "iss-test", serial: "01", certID: [2], now: now)?.der == [1])
+        #expect(memory.response(issuerID: "iss-test", serial: "01", certID: [2], now: now)?.response.der == [1])
         #expect(memory.response(issuerID: "iss-test", serial: "01", certID: [2], now: now + 61) == nil, "never past nextUpdate")
         #expect(memory.status(issuerID: "iss-test", serial: "01", now: now - 1) == nil, "a clock stepping back revalidates")
 

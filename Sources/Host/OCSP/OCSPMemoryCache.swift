@@ -38,6 +38,15 @@ final class OCSPMemoryCache: Sendable {
         var checkedAt: Date
         /// `thisUpdate` and `nextUpdate` as HTTP dates (Last-Modified, Expires), formatted once.
         var httpDates: (lastModified: String, expires: String)
+        /// The share of ``OCSPMemoryCache/revalidateAfter`` this response is trusted for, drawn
+        /// from [``minimumTrustShare``, 1): responses read at the same moment (a warm-up, or the
+        /// re-reads that follow one) then expire spread over a second or more rather than all at
+        /// once, which sent them to the database together and was the p99 of a cached answer.
+        var trustShare: Double
+        /// When a request last asked ``OCSPMemoryRefresher`` to re-read it.
+        var refreshClaimedAt: Date?
+
+        static let minimumTrustShare = 0.75
 
         init(der: [UInt8], etag: String, thisUpdate: Date, nextUpdate: Date, checkedAt: Date) {
             self.der = der
@@ -46,6 +55,7 @@ final class OCSPMemoryCache: Sendable {
             self.nextUpdate = nextUpdate
             self.checkedAt = checkedAt
             httpDates = (HTTPDate.format(thisUpdate), HTTPDate.format(nextUpdate))
+            trustShare = Double.random(in: Self.minimumTrustShare..<1)
         }
 
         var answer: OCSPResponder.Answer {
@@ -56,13 +66,19 @@ final class OCSPMemoryCache: Sendable {
     struct Status: Sendable {
         var status: OCSPCertStatus
         var checkedAt: Date
-        /// When a request last asked ``OCSPStatusRefresher`` to re-read it.
+        /// When a request last asked ``OCSPMemoryRefresher`` to re-read it.
         var refreshClaimedAt: Date?
     }
 
     /// A known status, and whether the caller should have it re-read in the background now.
     struct StatusLookup: Sendable, Equatable {
         var status: OCSPCertStatus
+        var refresh: Bool
+    }
+
+    /// A stored response, and whether the caller should have it re-read in the background now.
+    struct ResponseLookup: Sendable {
+        var response: Response
         var refresh: Bool
     }
 
@@ -92,10 +108,11 @@ final class OCSPMemoryCache: Sendable {
     private let state = Mutex(State())
     /// How long an entry is used before the database is read again.
     let revalidateAfter: TimeInterval
-    /// From this age a status is re-read in the background (``OCSPStatusRefresher``), so that
+    /// From this age a status is re-read in the background (``OCSPMemoryRefresher``), so that
     /// under steady load it is fresh again before ``revalidateAfter`` sends a request to the
-    /// database path.
-    var refreshAfter: TimeInterval { revalidateAfter * 0.8 }
+    /// database path. (A stored response: this share of its own trust period.)
+    var refreshAfter: TimeInterval { revalidateAfter * Self.refreshShare }
+    static let refreshShare = 0.8
     /// How long a claimed background re-read is waited for before another request claims it.
     static let refreshRetry: TimeInterval = 0.5
 
@@ -107,19 +124,29 @@ final class OCSPMemoryCache: Sendable {
     /// to the store calls.
     var generation: UInt64 { state.withLock { $0.generation } }
 
-    /// The stored response for `certID`, while fresh at `now`.
-    func response(issuerID: String, serial: String, certID: [UInt8], now: Date) -> Response? {
+    /// The stored response for `certID`, while fresh at `now`. Past its refresh point, one caller
+    /// a ``refreshRetry`` is told to have it re-read (`refresh`); the others keep using it meanwhile.
+    func response(issuerID: String, serial: String, certID: [UInt8], now: Date) -> ResponseLookup? {
         let key = Self.key(issuerID, serial)
-        let response = state.withLock { $0.entries[key]?.responses[Bytes(value: certID)] }
-        return response.flatMap { usable($0, at: now) }
+        let id = Bytes(value: certID)
+        return state.withLock { state -> ResponseLookup? in
+            guard var response = state.entries[key]?.responses[id], usable(response, at: now) != nil else { return nil }
+            guard !beforeRefresh(response, at: now), claimable(response.refreshClaimedAt, now) else {
+                return ResponseLookup(response: response, refresh: false)
+            }
+            response.refreshClaimedAt = now
+            state.entries[key]?.responses[id] = response
+            return ResponseLookup(response: response, refresh: true)
+        }
     }
 
     /// The stored response for a request whose exact bytes (`request`, qualified by issuer) were
-    /// answered from ``response(issuerID:serial:certID:now:)`` before, while fresh at `now`.
+    /// answered from ``response(issuerID:serial:certID:now:)`` before, while fresh at `now` and
+    /// not yet due for a re-read (then the caller looks it up by CertID, which claims the re-read).
     func response(request: [UInt8], now: Date) -> Response? {
         let key = Bytes(value: request)
         let found = state.withLock { $0.requests[key] }
-        return found.flatMap { usable($0, at: now) }
+        return found.flatMap { usable($0, at: now) }.flatMap { beforeRefresh($0, at: now) ? $0 : nil }
     }
 
     /// Indexes a request's bytes by the response it was answered with, unless something was
@@ -139,9 +166,9 @@ final class OCSPMemoryCache: Sendable {
         let key = Self.key(issuerID, serial)
         return state.withLock { state -> StatusLookup? in
             guard var status = state.entries[key]?.status, fresh(status.checkedAt, now) else { return nil }
-            guard now.timeIntervalSince(status.checkedAt) >= refreshAfter,
-                status.refreshClaimedAt.map({ now < $0 || now.timeIntervalSince($0) >= Self.refreshRetry }) ?? true
-            else { return StatusLookup(status: status.status, refresh: false) }
+            guard now.timeIntervalSince(status.checkedAt) >= refreshAfter, claimable(status.refreshClaimedAt, now) else {
+                return StatusLookup(status: status.status, refresh: false)
+            }
             status.refreshClaimedAt = now
             state.entries[key]?.status = status
             return StatusLookup(status: status.status, refresh: true)
@@ -168,7 +195,7 @@ final class OCSPMemoryCache: Sendable {
         }
     }
 
-    /// Records a background re-read (``OCSPStatusRefresher``) of a status begun at `checkedAt`,
+    /// Records a background re-read (``OCSPMemoryRefresher``) of a status begun at `checkedAt`,
     /// unless something was invalidated since `generation` was captured: the same status is
     /// trusted again from `checkedAt`; a different one forgets the serial (its pre-signed responses
     /// too), so the next request reads the database.
@@ -179,9 +206,27 @@ final class OCSPMemoryCache: Sendable {
             if known.status == status {
                 if checkedAt > known.checkedAt { state.entries[key]?.status = Status(status: status, checkedAt: checkedAt) }
             } else {
-                state.generation &+= 1
-                state.entries[key] = nil
-                state.requests.removeAll(keepingCapacity: true)
+                Self.forget(key, in: &state)
+            }
+        }
+    }
+
+    /// Records a background re-read of a stored response begun at `checkedAt` (`der`: the
+    /// database's pre-signed response for that CertID, `nil` when there is none), unless something
+    /// was invalidated since `generation` was captured: the same response is trusted again from
+    /// `checkedAt`; none or another forgets the serial.
+    func refreshed(response der: [UInt8]?, issuerID: String, serial: String, certID: [UInt8], checkedAt: Date, generation: UInt64) {
+        let key = Self.key(issuerID, serial)
+        let id = Bytes(value: certID)
+        state.withLock { state in
+            guard state.generation == generation, var known = state.entries[key]?.responses[id] else { return }
+            if let der, der == known.der {
+                guard checkedAt > known.checkedAt else { return }
+                known.checkedAt = checkedAt
+                known.refreshClaimedAt = nil
+                state.entries[key]?.responses[id] = known
+            } else {
+                Self.forget(key, in: &state)
             }
         }
     }
@@ -189,11 +234,13 @@ final class OCSPMemoryCache: Sendable {
     /// Forgets a serial: called after its revocation committed, before the revoke call returns.
     func invalidate(issuerID: String, serial: String) {
         let key = Self.key(issuerID, serial)
-        state.withLock { state in
-            state.generation &+= 1
-            state.entries[key] = nil
-            state.requests.removeAll(keepingCapacity: true)
-        }
+        state.withLock { state in Self.forget(key, in: &state) }
+    }
+
+    private static func forget(_ key: String, in state: inout State) {
+        state.generation &+= 1
+        state.entries[key] = nil
+        state.requests.removeAll(keepingCapacity: true)
     }
 
     /// Forgets every serial of an issuer (its responder changed).
@@ -219,14 +266,25 @@ final class OCSPMemoryCache: Sendable {
         issuerID + "/" + serial
     }
 
-    private func fresh(_ checkedAt: Date, _ now: Date) -> Bool {
-        now >= checkedAt && now.timeIntervalSince(checkedAt) < revalidateAfter
+    private func fresh(_ checkedAt: Date, _ now: Date, share: Double = 1) -> Bool {
+        now >= checkedAt && now.timeIntervalSince(checkedAt) < revalidateAfter * share
     }
 
-    /// `response` while it may still be answered at `now`: checked within ``revalidateAfter`` and
-    /// not past its nextUpdate.
+    /// `response` while it may still be answered at `now`: checked within its share of
+    /// ``revalidateAfter`` and not past its nextUpdate.
     private func usable(_ response: Response, at now: Date) -> Response? {
-        fresh(response.checkedAt, now) && response.nextUpdate > now ? response : nil
+        fresh(response.checkedAt, now, share: response.trustShare) && response.nextUpdate > now ? response : nil
+    }
+
+    /// Whether `response` is younger than its refresh point (its trust period's ``refreshShare``).
+    private func beforeRefresh(_ response: Response, at now: Date) -> Bool {
+        now.timeIntervalSince(response.checkedAt) < revalidateAfter * response.trustShare * Self.refreshShare
+    }
+
+    /// Whether a re-read may be claimed again: never claimed, or claimed ``refreshRetry`` ago.
+    private func claimable(_ claimedAt: Date?, _ now: Date) -> Bool {
+        guard let claimedAt else { return true }
+        return now < claimedAt || now.timeIntervalSince(claimedAt) >= Self.refreshRetry
     }
 
     private static func makeRoom(for key: String, in state: inout State) {

@@ -62,14 +62,15 @@ extension OCSPResponder {
         guard Self.certID(certID, names: hashes) else { return nil }
         let serial = certID.serial.hex
         guard let nonce else {
-            guard let stored = memory.response(issuerID: issuerID, serial: serial, certID: certID.encoded, now: now) else { return nil }
-            if let rawKey { memory.index(request: rawKey, response: stored, generation: generation) }
-            return .stored(stored.answer)
+            guard let found = memory.response(issuerID: issuerID, serial: serial, certID: certID.encoded, now: now) else { return nil }
+            if found.refresh { refresher?.refresh(.response(issuerID: issuerID, serial: serial, certID: certID.encoded)) }
+            if let rawKey { memory.index(request: rawKey, response: found.response, generation: generation) }
+            return .stored(found.response.answer)
         }
         guard let known = memory.status(issuerID: issuerID, serial: serial, now: now),
             let responder = responders.ready(issuerID: issuerID)
         else { return nil }
-        if known.refresh { refresher?.refresh(issuerID: issuerID, serial: serial) }
+        if known.refresh { refresher?.refresh(.status(issuerID: issuerID, serial: serial)) }
         return .sign(issuerID: issuerID, certID: certID, status: known.status, nonce: nonce, responder: responder)
     }
 

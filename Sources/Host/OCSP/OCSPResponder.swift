@@ -58,13 +58,13 @@ final class OCSPResponder: Sendable {
     let memory: OCSPMemoryCache?
     /// Re-reads statuses the fast path still answers from memory (`nil` without memory, and in
     /// tests that do not run it).
-    let refresher: OCSPStatusRefresher?
+    let refresher: OCSPMemoryRefresher?
     /// Per issuer and hash algorithm: (issuerNameHash, issuerKeyHash).
     let issuerHashes: [String: [CertIDHashAlgorithm: (name: [UInt8], key: [UInt8])]]
 
     init(
         storage: any HostStorage, issuers: IssuerDirectory, responders: ResponderStore, settings: RevocationSettings,
-        metrics: HostMetrics, logger: Logger, memory: OCSPMemoryCache? = nil, refresher: OCSPStatusRefresher? = nil,
+        metrics: HostMetrics, logger: Logger, memory: OCSPMemoryCache? = nil, refresher: OCSPMemoryRefresher? = nil,
         now: @escaping @Sendable () -> Date = Date.init
     ) throws {
         self.memory = memory

@@ -22,7 +22,7 @@ struct HostApplication: Sendable {
     /// Set on PostgreSQL with the memory cache in `auto`: a service of the server.
     let ocspGate: OCSPEpochGate?
     /// Runs while there is an OCSP memory cache.
-    let ocspRefresher: OCSPStatusRefresher?
+    let ocspRefresher: OCSPMemoryRefresher?
 
     init(
         configuration: HostConfiguration, storage: any HostStorage, issuers: IssuerDirectory, challenges: HTTPChallengeResponses?,
@@ -50,7 +50,7 @@ struct HostApplication: Sendable {
             gate = OCSPEpochGate(memory: memory, metrics: metrics, logger: logger, readEpoch: source.ocspEpoch)
         }
         ocspGate = gate
-        let refresher = memory.map { OCSPStatusRefresher(memory: $0, storage: storage, metrics: metrics) }
+        let refresher = memory.map { OCSPMemoryRefresher(memory: $0, storage: storage, metrics: metrics) }
         ocspRefresher = refresher
         let responders = ResponderStore(storage: storage, settings: revocation, metrics: metrics, logger: logger, memory: memory)
         let scheduler = RevocationScheduler(crl: crl, responders: responders, storage: storage, settings: revocation, logger: logger)
