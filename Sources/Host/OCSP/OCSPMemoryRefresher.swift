@@ -44,9 +44,21 @@ final class OCSPMemoryRefresher: Service, Sendable {
         input.yield(item)
     }
 
+    /// Re-reads in flight at most: entries stored together (a warm-up) come due together, and one
+    /// database round trip at a time left some to expire first on PostgreSQL.
+    static let concurrency = 8
+
     func run() async {
-        for await item in queue.cancelOnGracefulShutdown() {
-            await reread(item)
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for await item in queue.cancelOnGracefulShutdown() {
+                if running == Self.concurrency {
+                    await group.next()
+                    running -= 1
+                }
+                group.addTask { await self.reread(item) }
+                running += 1
+            }
         }
         input.finish()
     }
