@@ -100,7 +100,7 @@ extension RevocationServiceTests {
         let now = Date()
         memory.store(.good, issuerID: "iss-test", serial: "01", checkedAt: now, generation: memory.generation)
         func lookup(_ at: Date) -> OCSPMemoryCache.StatusLookup? { memory.status(issuerID: "iss-test", serial: "01", now: at) }
-        #expect(lookup(now + 1) == .init(status: .good, refresh: false))
+        #expect(lookup(now + memory.revalidateAfter * OCSPMemoryCache.earliestRefreshShare - 0.1) == .init(status: .good, refresh: false))
         let due = now + memory.refreshAfter
         #expect(lookup(due) == .init(status: .good, refresh: true), "the first request past refreshAfter claims the re-read")
         #expect(lookup(due + 0.1) == .init(status: .good, refresh: false), "the others keep answering from memory")
@@ -109,7 +109,8 @@ extension RevocationServiceTests {
 
         // A re-read that found the same status trusts it again from when the read began.
         memory.refreshed(.good, issuerID: "iss-test", serial: "01", checkedAt: due, generation: memory.generation)
-        #expect(lookup(due + memory.refreshAfter - 0.1) == .init(status: .good, refresh: false))
+        #expect(
+            lookup(due + memory.revalidateAfter * OCSPMemoryCache.earliestRefreshShare - 0.1) == .init(status: .good, refresh: false))
         // One that began before an invalidation is ignored.
         let stale = memory.generation
         memory.invalidate(issuerID: "iss-test", serial: "02")
@@ -135,7 +136,7 @@ extension RevocationServiceTests {
         clock.advance(memory.refreshAfter)
         await refresher.reread(.status(issuerID: "iss-test", serial: serial))
         #expect(
-            memory.status(issuerID: "iss-test", serial: serial, now: clock.now + memory.refreshAfter - 0.1)?.status == .good,
+            memory.status(issuerID: "iss-test", serial: serial, now: clock.now + memory.revalidateAfter - 0.1)?.status == .good,
             "unchanged: trusted again from the re-read")
 
         // Revoked behind this process's back (as an operator's SQL would): the re-read drops it.

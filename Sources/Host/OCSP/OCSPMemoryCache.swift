@@ -67,7 +67,11 @@ final class OCSPMemoryCache: Sendable {
         var status: OCSPCertStatus
         var checkedAt: Date
         /// When a request last asked ``OCSPMemoryRefresher`` to re-read it.
-        var refreshClaimedAt: Date?
+        var refreshClaimedAt: Date? = nil
+        /// The share of ``OCSPMemoryCache/revalidateAfter`` after which it is re-read, drawn from
+        /// [``OCSPMemoryCache/earliestRefreshShare``, ``OCSPMemoryCache/refreshShare``): statuses
+        /// read together are re-read spread out, not in one burst of database reads.
+        var refreshShare = Double.random(in: OCSPMemoryCache.earliestRefreshShare..<OCSPMemoryCache.refreshShare)
     }
 
     /// A known status, and whether the caller should have it re-read in the background now.
@@ -108,11 +112,13 @@ final class OCSPMemoryCache: Sendable {
     private let state = Mutex(State())
     /// How long an entry is used before the database is read again.
     let revalidateAfter: TimeInterval
-    /// From this age a status is re-read in the background (``OCSPMemoryRefresher``), so that
-    /// under steady load it is fresh again before ``revalidateAfter`` sends a request to the
-    /// database path. (A stored response: this share of its own trust period.)
+    /// By this age a status is re-read in the background (``OCSPMemoryRefresher``; each from its
+    /// own point between ``earliestRefreshShare`` and this), so that under steady load it is fresh
+    /// again before ``revalidateAfter`` sends a request to the database path. (A stored response:
+    /// this share of its own trust period.)
     var refreshAfter: TimeInterval { revalidateAfter * Self.refreshShare }
     static let refreshShare = 0.8
+    static let earliestRefreshShare = 0.6
     /// How long a claimed background re-read is waited for before another request claims it.
     static let refreshRetry: TimeInterval = 0.5
 
@@ -166,7 +172,9 @@ final class OCSPMemoryCache: Sendable {
         let key = Self.key(issuerID, serial)
         return state.withLock { state -> StatusLookup? in
             guard var status = state.entries[key]?.status, fresh(status.checkedAt, now) else { return nil }
-            guard now.timeIntervalSince(status.checkedAt) >= refreshAfter, claimable(status.refreshClaimedAt, now) else {
+            guard now.timeIntervalSince(status.checkedAt) >= revalidateAfter * status.refreshShare,
+                claimable(status.refreshClaimedAt, now)
+            else {
                 return StatusLookup(status: status.status, refresh: false)
             }
             status.refreshClaimedAt = now
