@@ -254,7 +254,7 @@ extension RevocationServiceTests {
                 try coder.serialize(GeneralizedTime(thisUpdate))
                 try coder.serialize(GeneralizedTime(nextUpdate), explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific)
             }
-            #expect(single.derBytes() == reference.serializedBytes)
+            #expect(try single.derBytes() == reference.serializedBytes)
 
             for extensions in [[], [nonce]] {
                 let data = OCSPResponseData(

@@ -1,6 +1,7 @@
 import CPKCS11
 import ConnectorAPI
 import Crypto
+import SignerIssuance
 import X509
 import _CryptoExtras
 
@@ -43,8 +44,8 @@ struct PKCS11Signer: CASigner {
             return Array(signature.prefix(Int(length)))
         }
         switch algorithm {
-        case .ecdsaWithSHA256: return Array(try P256.Signing.ECDSASignature(rawRepresentation: raw).derRepresentation)
-        case .ecdsaWithSHA384: return Array(try P384.Signing.ECDSASignature(rawRepresentation: raw).derRepresentation)
+        case .ecdsaWithSHA256: return try ECDSASignatureDER.encode(signer: raw, coordinateSize: 32)
+        case .ecdsaWithSHA384: return try ECDSASignatureDER.encode(signer: raw, coordinateSize: 48)
         default: return raw
         }
     }

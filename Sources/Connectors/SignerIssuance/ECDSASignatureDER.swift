@@ -1,13 +1,19 @@
+import ConnectorAPI
+
 /// An ECDSA signature's X.509 form, `Ecdsa-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }`
-/// (RFC 3279 §2.2.3), built from the raw `r ‖ s` of swift-crypto's `rawRepresentation`.
+/// (RFC 3279 §2.2.3), built from a raw `r ‖ s` (swift-crypto's `rawRepresentation`, PKCS#11
+/// `CKM_ECDSA` output).
 ///
 /// Written out directly: going through swift-crypto's `derRepresentation` converts the raw form
 /// back into a BoringSSL object first, which cost as much as hashing the whole response.
 public enum ECDSASignatureDER {
     /// The DER of `raw` (`r ‖ s`, two equal halves of at most 66 octets: up to P-521).
-    /// - Returns: `nil` when `raw` is empty, odd-length or longer than that.
-    public static func encode(raw: [UInt8]) -> [UInt8]? {
+    /// - Parameter coordinateSize: the curve's field size in octets (32 for P-256, 48 for P-384);
+    ///   when given, `raw` must be exactly twice that.
+    /// - Returns: `nil` when `raw` is empty, odd-length, longer than that, or not the curve's size.
+    public static func encode(raw: [UInt8], coordinateSize: Int? = nil) -> [UInt8]? {
         guard !raw.isEmpty, raw.count % 2 == 0, raw.count <= 132 else { return nil }
+        if let coordinateSize, raw.count != 2 * coordinateSize { return nil }
         let half = raw.count / 2
         let r = integer(raw[..<half])
         let s = integer(raw[half...])
@@ -31,5 +37,14 @@ public enum ECDSASignatureDER {
         if pad { out.append(0) }
         out += digits
         return out
+    }
+
+    /// ``encode(raw:coordinateSize:)`` for a signer's output.
+    /// - Throws: `ConnectorError` `internalFailure` when `raw` is not a signature of that curve.
+    public static func encode(signer raw: [UInt8], coordinateSize: Int) throws -> [UInt8] {
+        guard let der = encode(raw: raw, coordinateSize: coordinateSize) else {
+            throw ConnectorError(.internalFailure, "ECDSA signature of unexpected size")
+        }
+        return der
     }
 }

@@ -78,16 +78,13 @@ public struct SoftwareSigner: CASigner {
     /// (the OCSP fast path) can sign in place.
     public func signSynchronously(_ bytes: [UInt8]) throws -> [UInt8] {
         switch key {
-        case .p256(let k): try Self.der(Array(try k.signature(for: SHA256.hash(data: bytes)).rawRepresentation))
-        case .p384(let k): try Self.der(Array(try k.signature(for: SHA384.hash(data: bytes)).rawRepresentation))
+        case .p256(let k):
+            try ECDSASignatureDER.encode(
+                signer: Array(try k.signature(for: SHA256.hash(data: bytes)).rawRepresentation), coordinateSize: 32)
+        case .p384(let k):
+            try ECDSASignatureDER.encode(
+                signer: Array(try k.signature(for: SHA384.hash(data: bytes)).rawRepresentation), coordinateSize: 48)
         case .rsa(let k): Array(try k.signature(for: SHA256.hash(data: bytes), padding: .insecurePKCS1v1_5).rawRepresentation)
         }
-    }
-
-    private static func der(_ raw: [UInt8]) throws -> [UInt8] {
-        guard let der = ECDSASignatureDER.encode(raw: raw) else {
-            throw ConnectorError(.internalFailure, "ECDSA signature of unexpected size")
-        }
-        return der
     }
 }

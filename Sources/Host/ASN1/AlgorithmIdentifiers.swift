@@ -45,4 +45,19 @@ enum CertIDHashAlgorithm: Sendable, Hashable {
     }
 
     var oid: ASN1ObjectIdentifier { self == .sha1 ? Self.sha1OID : Self.sha256OID }
+
+    /// The algorithm whose OBJECT IDENTIFIER has these DER contents (without tag and length): how
+    /// ``OCSPRequestScanner`` reads it without decoding the arcs.
+    init?(oidContent: ArraySlice<UInt8>) {
+        if oidContent.elementsEqual(Self.sha1OIDContent) {
+            self = .sha1
+        } else if oidContent.elementsEqual(Self.sha256OIDContent) {
+            self = .sha256
+        } else {
+            return nil
+        }
+    }
+
+    private static let sha1OIDContent: [UInt8] = [0x2B, 0x0E, 0x03, 0x02, 0x1A]
+    private static let sha256OIDContent: [UInt8] = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01]
 }

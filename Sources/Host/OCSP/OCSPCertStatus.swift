@@ -22,12 +22,11 @@ enum OCSPCertStatus: DERSerializable, Sendable, Hashable {
 
     /// The DER of this CertStatus; `good` and `unknown` (`[0]`/`[2]` IMPLICIT NULL) without a
     /// serializer.
-    var derBytes: [UInt8] {
+    func derBytes() throws -> [UInt8] {
         switch self {
         case .good: [0x80, 0x00]
         case .unknown: [0x82, 0x00]
-        // A revocation's time cannot fail to encode (whole seconds, years 1–9999).
-        case .revoked: (try? DER.Serializer.bytes(of: self)) ?? []
+        case .revoked: try DER.Serializer.bytes(of: self)
         }
     }
 

@@ -166,8 +166,9 @@ final class OCSPMemoryCache: Sendable {
         }
     }
 
-    /// The known status of a serial, while fresh at `now`. Past ``refreshAfter``, one caller a
-    /// ``refreshRetry`` is told to have it re-read (`refresh`); the others keep using it meanwhile.
+    /// The known status of a serial, while fresh at `now`. Past its re-read point (at most
+    /// ``refreshAfter``), one caller a ``refreshRetry`` is told to have it re-read (`refresh`); the
+    /// others keep using it meanwhile.
     func status(issuerID: String, serial: String, now: Date) -> StatusLookup? {
         let key = Self.key(issuerID, serial)
         return state.withLock { state -> StatusLookup? in

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -7,9 +6,10 @@ import ServiceLifecycle
 /// certificate statuses (for live-signed nonce answers) and pre-signed responses — so that under
 /// steady load no answer waits for the database path just because its entry grew old.
 ///
-/// An entry past its refresh point (four fifths of its trust period) is handed here by the request
-/// that noticed it; that request and the ones after it keep being answered from memory until the
-/// entry expires, as before. A re-read that finds the same thing trusts it again from the time the
+/// An entry past its re-read point (a status: a random point between three and four fifths of its
+/// trust period; a pre-signed response: four fifths of its own, randomly shortened, period) is
+/// handed here by the request that noticed it; that request and the ones after it keep being
+/// answered from memory until the entry expires, as before. A re-read that finds the same thing trusts it again from the time the
 /// read began, and only if nothing was invalidated meanwhile; one that finds something else (a
 /// changed status, a pre-signed response deleted or replaced — by an operator's SQL, another
 /// instance's revocation or a new responder) forgets the serial instead. A failed or late re-read
@@ -76,7 +76,7 @@ final class OCSPMemoryRefresher: Service, Sendable {
                     generation: generation)
             case .response(let issuerID, let serial, let certID):
                 let found = try await storage.cachedOCSPResponse(
-                    issuerID: issuerID, serial: serial, certIDKey: SHA256.hash(data: certID).hexString, now: checkedAt)
+                    issuerID: issuerID, serial: serial, certIDKey: OCSPResponder.cacheKey(certID: certID), now: checkedAt)
                 memory.refreshed(
                     response: found?.der, issuerID: issuerID, serial: serial, certID: certID, checkedAt: checkedAt,
                     generation: generation)

@@ -5,6 +5,8 @@ import X509
 enum OCSPNonce {
     static let oid: ASN1ObjectIdentifier = [1, 3, 6, 1, 5, 5, 7, 48, 1, 2]
     static let maxLength = 32
+    /// The DER of ``oid`` (tag, length, contents), for finding or reading it in raw request bytes.
+    static let oidDER: [UInt8] = [0x06, 0x09, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x02]
 
     /// The nonce extension to echo, `nil` when the request has none.
     /// - Throws: ``OCSPFailure`` `unauthorized` for an empty or over-32-byte nonce (RFC 8954 §2.1).

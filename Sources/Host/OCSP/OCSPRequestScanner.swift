@@ -46,7 +46,7 @@ enum OCSPRequestScanner {
         var fields = Reader(der, content)
         guard let algorithmContent = fields.read(0x30) else { return nil }
         var algorithmFields = Reader(der, algorithmContent)
-        guard let oid = algorithmFields.read(0x06), let algorithm = Self.algorithm(der[oid]) else { return nil }
+        guard let oid = algorithmFields.read(0x06), let algorithm = CertIDHashAlgorithm(oidContent: der[oid]) else { return nil }
         if !algorithmFields.atEnd {
             guard let parameters = algorithmFields.read(0x05), parameters.isEmpty, algorithmFields.atEnd else { return nil }
         }
@@ -66,7 +66,7 @@ enum OCSPRequestScanner {
         var extensions = Reader(der, list)
         guard let only = extensions.read(0x30), extensions.atEnd else { return nil }
         var fields = Reader(der, only)
-        guard let oid = fields.read(0x06), der[oid].elementsEqual(nonceOIDContent) else { return nil }
+        guard let oid = fields.read(0x06), der[oid].elementsEqual(OCSPNonce.oidDER.dropFirst(2)) else { return nil }
         var critical = false
         if fields.peek == 0x01 {
             // DER omits a FALSE default, so an explicit BOOLEAN can only be TRUE (0xFF).
@@ -76,17 +76,6 @@ enum OCSPRequestScanner {
         guard let value = fields.read(0x04), fields.atEnd else { return nil }
         return Certificate.Extension(oid: OCSPNonce.oid, critical: critical, value: der[value])
     }
-
-    private static func algorithm(_ oidContent: ArraySlice<UInt8>) -> CertIDHashAlgorithm? {
-        if oidContent.elementsEqual(sha1OIDContent) { return .sha1 }
-        if oidContent.elementsEqual(sha256OIDContent) { return .sha256 }
-        return nil
-    }
-
-    /// OBJECT IDENTIFIER contents (without tag and length).
-    private static let sha1OIDContent: [UInt8] = [0x2B, 0x0E, 0x03, 0x02, 0x1A]
-    private static let sha256OIDContent: [UInt8] = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01]
-    private static let nonceOIDContent: [UInt8] = [0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x02]
 
     /// Walks the elements inside one range of the buffer: tag, DER length, contents.
     private struct Reader {
@@ -105,16 +94,20 @@ enum OCSPRequestScanner {
 
         /// The contents of the next element if its tag is `tag`, stepping past it.
         mutating func read(_ tag: UInt8) -> Range<Int>? {
-            readElement(tag).map { element in contents(of: element) }
+            next(tag)?.contents
         }
 
         /// The whole next element (tag, length and contents) if its tag is `tag`, stepping past it.
         mutating func readElement(_ tag: UInt8) -> Range<Int>? {
+            next(tag)?.element
+        }
+
+        private mutating func next(_ tag: UInt8) -> (element: Range<Int>, contents: Range<Int>)? {
             guard position + 2 <= end, bytes[position] == tag else { return nil }
             var index = position + 1
             let first = bytes[index]
             index += 1
-            var length: Int
+            let length: Int
             switch first {
             case 0..<0x80:
                 length = Int(first)
@@ -131,15 +124,8 @@ enum OCSPRequestScanner {
                 return nil
             }
             guard length <= end - index else { return nil }
-            let element = position..<(index + length)
-            position = index + length
-            return element
-        }
-
-        private func contents(of element: Range<Int>) -> Range<Int> {
-            let first = bytes[element.lowerBound + 1]
-            let header = first < 0x80 ? 2 : 2 + Int(first & 0x7F)
-            return (element.lowerBound + header)..<element.upperBound
+            defer { position = index + length }
+            return (position..<(index + length), index..<(index + length))
         }
     }
 }

@@ -74,13 +74,10 @@ extension OCSPResponder {
         return .sign(issuerID: issuerID, certID: certID, status: known.status, nonce: nonce, responder: responder)
     }
 
-    /// The DER of id-pkix-ocsp-nonce (tag, length, 1.3.6.1.5.5.7.48.1.2).
-    private static let nonceOIDDER: [UInt8] = [0x06, 0x09, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x02]
-
     static func containsNonceOID(_ bytes: [UInt8]) -> Bool {
-        guard bytes.count >= nonceOIDDER.count else { return false }
-        for start in 0...(bytes.count - nonceOIDDER.count) where bytes[start] == 0x06 {
-            if bytes[start..<(start + nonceOIDDER.count)].elementsEqual(nonceOIDDER) { return true }
+        guard bytes.count >= OCSPNonce.oidDER.count else { return false }
+        for start in 0...(bytes.count - OCSPNonce.oidDER.count) where bytes[start] == 0x06 {
+            if bytes[start..<(start + OCSPNonce.oidDER.count)].elementsEqual(OCSPNonce.oidDER) { return true }
         }
         return false
     }

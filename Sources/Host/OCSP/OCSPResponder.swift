@@ -56,8 +56,8 @@ final class OCSPResponder: Sendable {
     let now: @Sendable () -> Date
     /// `nil` with `CERTCTL_OCSP_MEMORY_CACHE=off`.
     let memory: OCSPMemoryCache?
-    /// Re-reads statuses the fast path still answers from memory (`nil` without memory, and in
-    /// tests that do not run it).
+    /// Re-reads statuses and pre-signed responses the fast path still answers from memory (`nil`
+    /// without memory, and in tests that do not run it).
     let refresher: OCSPMemoryRefresher?
     /// Per issuer and hash algorithm: (issuerNameHash, issuerKeyHash).
     let issuerHashes: [String: [CertIDHashAlgorithm: (name: [UInt8], key: [UInt8])]]
@@ -146,7 +146,7 @@ final class OCSPResponder: Sendable {
         }
 
         let cacheable = nonce == nil && certIDs.count == 1
-        let cacheKey = certIDs.first.map { SHA256.hash(data: $0.encoded).hexString } ?? ""
+        let cacheKey = certIDs.first.map { Self.cacheKey(certID: $0.encoded) } ?? ""
         if cacheable,
             let cached = try await storage.cachedOCSPResponse(
                 issuerID: issuerID, serial: certIDs[0].serial.hex, certIDKey: cacheKey, now: now()
@@ -240,6 +240,11 @@ final class OCSPResponder: Sendable {
             der: der, etag: Answer.etag(of: der), thisUpdate: window.thisUpdate, nextUpdate: window.nextUpdate, checkedAt: checkedAt)
         memory.store(response, issuerID: issuerID, serial: certID.serial.hex, certID: certID.encoded, generation: generation)
         return response.answer
+    }
+
+    /// Which `ocsp_cache` row answers a CertID encoding (`certIDKey`): hex SHA-256 of its DER.
+    static func cacheKey(certID encoded: [UInt8]) -> String {
+        SHA256.hash(data: encoded).hexString
     }
 
     /// The SHA-1 CertID a client builds for `serial` under the issuer (`nil` for an unknown issuer).

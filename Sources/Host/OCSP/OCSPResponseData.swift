@@ -19,7 +19,7 @@ struct OCSPResponseData: DERSerializable, Sendable {
             0x30,
             DEREnvelope.wrap(0xA2, DEREnvelope.wrap(0x04, responderKeyHash)),
             X509Time.generalizedTimeDER(producedAt),
-            DEREnvelope.wrap(0x30, Array(responses.map { $0.derBytes() }.joined())),
+            DEREnvelope.wrap(0x30, Array(try responses.map { try $0.derBytes() }.joined())),
             extensions.isEmpty ? [] : DEREnvelope.wrap(0xA1, try DER.Serializer.bytes(of: ExtensionList(extensions: extensions)))
         )
     }

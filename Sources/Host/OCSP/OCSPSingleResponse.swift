@@ -9,13 +9,13 @@ struct OCSPSingleResponse: DERSerializable, Sendable {
     var thisUpdate: Date
     var nextUpdate: Date
 
-    func derBytes() -> [UInt8] {
+    func derBytes() throws -> [UInt8] {
         DEREnvelope.wrap(
-            0x30, certID.encoded, status.derBytes, X509Time.generalizedTimeDER(thisUpdate),
+            0x30, certID.encoded, try status.derBytes(), X509Time.generalizedTimeDER(thisUpdate),
             DEREnvelope.wrap(0xA0, X509Time.generalizedTimeDER(nextUpdate)))
     }
 
     func serialize(into coder: inout DER.Serializer) throws {
-        coder.serializeRawBytes(derBytes())
+        coder.serializeRawBytes(try derBytes())
     }
 }
