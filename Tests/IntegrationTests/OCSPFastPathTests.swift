@@ -29,18 +29,29 @@ import Testing
             _ = try await server.issue("other")
             // `other` first: the first signed answer may have to create the responder (a key, a
             // certificate, a transaction), which must not happen between `leaf`'s status read and
-            // the instant below.
-            _ = try await ocsp(server, "other", nonce: true)
-            _ = try await ocsp(server, "leaf", nonce: true)
-            // The status was read just before this instant.
-            let warmed = ContinuousClock.now
-            let start = try await MetricsTests().counters(server)
-            // Past four of the entry's five seconds (its re-read point is earlier): answered from
-            // memory, and a re-read is queued.
-            try await Task.sleep(until: warmed + .seconds(4))
-            _ = try await ocsp(server, "other", nonce: true)
-            let responderChecked = ContinuousClock.now
-            #expect(try await ocsp(server, "leaf", nonce: true).contains("leaf.crt: good"))
+            // the instant below. A loaded machine can miss the one-second window between the
+            // re-read point and the entry's expiry: then it is tried again from a fresh entry.
+            var warmed = ContinuousClock.now
+            var start: [String: Double] = [:]
+            var responderChecked = ContinuousClock.now
+            for attempt in 1...3 {
+                _ = try await ocsp(server, "other", nonce: true)
+                _ = try await ocsp(server, "leaf", nonce: true)
+                // The status was read just before this instant.
+                warmed = ContinuousClock.now
+                start = try await MetricsTests().counters(server)
+                // Past four of the entry's five seconds (its re-read point is earlier): answered
+                // from memory, and a re-read is queued.
+                try await Task.sleep(until: warmed + .seconds(4))
+                _ = try await ocsp(server, "other", nonce: true)
+                responderChecked = ContinuousClock.now
+                #expect(try await ocsp(server, "leaf", nonce: true).contains("leaf.crt: good"))
+                if ContinuousClock.now < warmed + .seconds(4.9) { break }
+                // Perhaps expired before it was asked: start over once the entry is surely gone (a
+                // re-read may have renewed it for five more seconds).
+                if attempt == 3 { Issue.record("three times slower than the one-second window") }
+                try await Task.sleep(until: warmed + .seconds(10.1))
+            }
             #expect(
                 try await DisasterRecoveryTests.eventually(4) {
                     try await MetricsTests().counters(server)["ocsp.memory_refreshed"] ?? 0 > start["ocsp.memory_refreshed"] ?? 0
@@ -94,6 +105,88 @@ import Testing
             #expect(cached.contains("leaf.crt: revoked"), "\(cached)")
             let live = try await ocsp(server, "leaf", nonce: true)
             #expect(live.contains("leaf.crt: revoked") && live.contains("Response verify OK"), "\(live)")
+        }
+    }
+
+    /// One keep-alive connection through the raw fast path: a request arriving byte by byte, a
+    /// conditional GET (304), a request for another route with a body (passed to the router by its
+    /// length), POSTs, a pipelined batch mixing memory and router answers, then a chunked request
+    /// (left to NIO's decoder from there on) and a GET after it. Answers come in order, with the
+    /// headers the router sends.
+    @Test func oneConnectionMixesRawAnswersAndTheRouter() async throws {
+        let certctl = try Certctl()
+        try await ServerProcess.with(certctl) { server in
+            let serial = try #require(try await server.issue("leaf")["serial"] as? String)
+            let request = certctl.directory.appendingPathComponent("leaf.ocsp.der").path
+            _ = try await Command.run(
+                [
+                    "openssl", "ocsp", "-issuer", certctl.caFile.path, "-cert",
+                    certctl.directory.appendingPathComponent("leaf.crt").path, "-no_nonce", "-reqout", request,
+                ])
+            let before = try await MetricsTests().counters(server)
+            let result = try await Python.inline(
+                """
+                import socket, sys, time
+                port, serial, request = int(sys.argv[1]), sys.argv[2], open(sys.argv[3], 'rb').read()
+                ocsp = f'/.well-known/pki/ocsp/iss-local/{serial}'
+                s = socket.create_connection(('127.0.0.1', port), timeout=10)
+                pending = b''
+                def response():
+                    global pending
+                    while b'\\r\\n\\r\\n' not in pending:
+                        pending += s.recv(65536)
+                    head, _, pending = pending.partition(b'\\r\\n\\r\\n')
+                    lines = head.decode().split('\\r\\n')
+                    fields = {k.strip().lower(): v.strip() for k, v in (l.split(':', 1) for l in lines[1:])}
+                    length = int(fields.get('content-length', '0'))
+                    while len(pending) < length:
+                        pending += s.recv(65536)
+                    body, pending = pending[:length], pending[length:]
+                    return lines[0].split(' ')[1], fields, body
+                def get(path, extra=''):
+                    return f'GET {path} HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n{extra}\\r\\n'.encode()
+                def post(path, body, extra=''):
+                    return f'POST {path} HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n{extra}Content-Length: {len(body)}\\r\\n\\r\\n'.encode() + body
+                out = []
+                def note(status, fields, body):
+                    assert 'date' in fields, fields
+                    out.append(f"{status} {fields.get('content-type', '-')} {len(body)}")
+                    return fields
+                s.sendall(get(ocsp)); note(*response())
+                for byte in get(ocsp):
+                    s.sendall(bytes([byte])); time.sleep(0.002)
+                etag = note(*response())['etag']
+                s.sendall(get(ocsp, f'If-None-Match: {etag}\\r\\n')); status, fields, body = response(); note(status, fields, body)
+                assert 'content-length' not in fields, fields
+                s.sendall(post('/nothing/here', b'hello')); note(*response())
+                for _ in range(2):
+                    s.sendall(post('/.well-known/pki/ocsp/iss-local', request, 'Content-Type: application/ocsp-request\\r\\n')); note(*response())
+                s.sendall(get(ocsp) + get('/.well-known/pki/ca/iss-local') + get(ocsp))
+                for _ in range(3): note(*response())
+                chunked = (b'POST /.well-known/pki/ocsp/iss-local HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n'
+                           + f'{len(request):x}\\r\\n'.encode() + request + b'\\r\\n0\\r\\n\\r\\n')
+                s.sendall(chunked); note(*response())
+                s.sendall(get(ocsp)); note(*response())
+                print(','.join(out))
+                """,
+                [String(server.pkiPort), serial, request]
+            )
+            let lines = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").map {
+                // The status, the content type and whether there was a body.
+                $0.split(separator: " ").enumerated().map { $0.offset == 2 ? ($0.element == "0" ? "empty" : "body") : String($0.element) }
+                    .joined(separator: " ")
+            }
+            let ocsp = "200 application/ocsp-response body"
+            #expect(
+                lines == [
+                    ocsp, ocsp, "304 application/ocsp-response empty", "404 application/problem+json body", ocsp, ocsp, ocsp,
+                    "200 application/pkix-cert body",
+                    ocsp,
+                    ocsp, ocsp,
+                ], "\(result.stdout)\(result.stderr)")
+            let after = try await MetricsTests().counters(server)
+            // From memory: the byte-by-byte GET, the 304, both POSTs, the first of the batch and the last GET.
+            #expect(after["ocsp.memory_hit"] ?? 0 >= (before["ocsp.memory_hit"] ?? 0) + 6)
         }
     }
 

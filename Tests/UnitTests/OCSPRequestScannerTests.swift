@@ -171,7 +171,7 @@ import X509
         #expect(accepted > 1_000)
     }
 
-    struct SplitMix {
+    struct SplitMix: RandomNumberGenerator {
         var state: UInt64
         init(seed: UInt64) { state = seed }
         mutating func next() -> UInt64 {

@@ -2,30 +2,24 @@ import HTTPTypes
 import NIOCore
 import NIOHTTP1
 
-/// The OCSP fast path: a SwiftNIO handler in each HTTP/1.1 connection, right after the HTTP/1
-/// decoder (``OCSPFastPathChannel`` puts it there), in front of Hummingbird and its router.
+/// The OCSP fast path behind NIO's HTTP/1 decoder (``OCSPFastPathChannel`` puts it there), in
+/// front of Hummingbird and its router: for the requests ``OCSPRawChannelHandler`` (in front of the
+/// decoder) passed on — those that arrived while the router owed a response, and everything on a
+/// connection the raw handler handed over.
 ///
-/// An OCSP request that ``OCSPResponder/plan(issuerID:raw:decode:)`` can answer from memory is
-/// answered here, on the event loop — no Swift concurrency task, no thread-pool hop, no database.
-/// Everything else (other routes, cache misses, errors, a request while the router still owes this
-/// connection a response) is passed on to the router unchanged, so the answers and their order are
-/// the same either way; only the cost differs. On a shared database (``Services/gate`` set) a
-/// complete OCSP request first waits for the ``OCSPEpochGate``; what arrives on the connection
-/// meanwhile is held and read afterwards, in order.
+/// An OCSP request that memory can answer (``OCSPFastPath/respond(_:issuerID:ifNoneMatch:ip:)``)
+/// is answered here, on the event loop — no Swift concurrency task, no thread-pool hop, no
+/// database. Everything else (other routes, cache misses, errors, a request while the router still
+/// owes this connection a response) is passed on to the router unchanged, so the answers and their
+/// order are the same either way; only the cost differs. On a shared database (``OCSPFastPath/gate``
+/// set) a complete OCSP request first waits for the ``OCSPEpochGate``; what arrives on the
+/// connection meanwhile is held and read afterwards, in order. Every response written is counted
+/// down in the connection's ``OCSPConnectionOrder``.
 final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
-
-    /// What every connection's handler shares.
-    struct Services: Sendable {
-        let responder: OCSPResponder
-        let limiter: FixedWindowLimiter<ContinuousClock>
-        let metrics: HostMetrics
-        /// On a database several instances share: memory is used only once this says so.
-        let gate: OCSPEpochGate?
-    }
 
     private enum State {
         case idle
@@ -37,7 +31,8 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case waiting(HTTPRequestHead, issuerID: String, body: ByteBuffer?)
     }
 
-    private let services: Services
+    private let fastPath: OCSPFastPath
+    private let order: OCSPConnectionOrder
     private var state = State.idle
     /// Requests passed to the router whose response has not been written yet. While any is
     /// pending, OCSP requests go to the router too, so responses keep the requests' order.
@@ -45,11 +40,13 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var needsFlush = false
     /// Parts of pipelined requests that arrived while waiting, replayed in order afterwards.
     private var held: [HTTPServerRequestPart] = []
+    private var date = HTTPDate.Cache()
     /// Whether something was passed on since the last `channelReadComplete`.
     private var passedOn = false
 
-    init(_ services: Services) {
-        self.services = services
+    init(_ fastPath: OCSPFastPath, order: OCSPConnectionOrder) {
+        self.fastPath = fastPath
+        self.order = order
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -58,7 +55,7 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case (.waiting, _):
             held.append(part)
         case (.idle, .head(let head)):
-            if routerResponsesPending == 0, let issuerID = Self.ocspIssuer(head) {
+            if !order.nextWasDeclined(), routerResponsesPending == 0, let issuerID = Self.ocspIssuer(head) {
                 state = .collecting(head, issuerID: issuerID, body: nil)
             } else {
                 forward(head, body: nil, context: context)
@@ -77,7 +74,7 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             state = .collecting(head, issuerID: issuerID, body: body)
         case (.collecting(let head, let issuerID, let body), .end):
-            guard let gate = services.gate else {
+            guard let gate = fastPath.gate else {
                 state = .idle
                 return answer(head, issuerID: issuerID, body: body, context: context)
             }
@@ -139,51 +136,36 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data), routerResponsesPending > 0 { routerResponsesPending -= 1 }
+        if case .end = unwrapOutboundIn(data) {
+            if routerResponsesPending > 0 { routerResponsesPending -= 1 }
+            order.responded()
+        }
         context.write(data, promise: promise)
     }
 
     /// Answers from memory, or hands the whole request to the router.
     private func answer(_ head: HTTPRequestHead, issuerID: String, body: ByteBuffer?, context: ChannelHandlerContext) {
-        let raw: [UInt8]
-        let decode: () -> OCSPResponder.Input?
-        if head.method == .POST {
-            let der = body.map { Array($0.readableBytesView) } ?? []
-            raw = [UInt8(ascii: "P")] + der
-            decode = { .der(der) }
-        } else {
-            let path = head.uri
-            raw = [UInt8(ascii: "G")] + Array(path.utf8)
-            decode = {
-                switch PKIController.getForm(path: path, issuerID: issuerID) {
-                case .serial(let hex): .serial(hex)
-                case .request(let der): .der(der)
-                case .invalid: nil
-                }
-            }
-        }
-        guard let plan = services.responder.plan(issuerID: issuerID, raw: raw, decode: decode) else {
+        let request: OCSPFastPath.Request =
+            head.method == .POST ? .post(body: body.map { Array($0.readableBytesView) } ?? []) : .get(path: head.uri)
+        guard
+            let response = fastPath.respond(
+                request, issuerID: issuerID, ifNoneMatch: { head.headers.first(name: "if-none-match") },
+                ip: { context.channel.remoteAddress?.ipAddress ?? "unknown" })
+        else {
             return forward(head, body: body, end: true, context: context)
-        }
-        let get = head.method == .GET
-        services.metrics.increment(.ocsp, get ? "request_get" : "request_post")
-        let response: OCSPHTTPResponse
-        let ip = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        if PKIController.admitted(ip, limiter: services.limiter, metrics: services.metrics) {
-            response = OCSPHTTPResponse(
-                services.responder.finish(plan), cacheable: get, ifNoneMatch: head.headers.first(name: "if-none-match"))
-        } else {
-            response = .rateLimited
         }
         write(response, version: head.version, context: context, close: !head.isKeepAlive)
     }
 
+    /// Through NIO's encoder, which pairs each response with the method of the request it decoded.
     private func write(_ response: OCSPHTTPResponse, version: HTTPVersion, context: ChannelHandlerContext, close: Bool) {
+        order.responded()
         var headers = HTTPHeaders()
-        headers.reserveCapacity(response.headers.count + 2)
-        for field in response.headers { headers.add(name: field.name.canonicalName, value: field.value) }
-        if let body = response.body { headers.add(name: "content-length", value: String(body.count)) }
-        if close { headers.add(name: "connection", value: "close") }
+        headers.reserveCapacity(response.fields.count + 2)
+        for field in response.fields { headers.add(name: field.name.rawName, value: field.value) }
+        headers.add(name: "Date", value: date.now())
+        if let body = response.body { headers.add(name: "Content-Length", value: String(body.count)) }
+        if close { headers.add(name: "Connection", value: "close") }
         let status = HTTPResponseStatus(statusCode: Int(response.status.code))
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
         if let body = response.body {
@@ -207,29 +189,13 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if end { pass(.end(nil), context: context) }
     }
 
-    /// The issuer of `POST /.well-known/pki/ocsp/{issuer}` or `GET /.well-known/pki/ocsp/{issuer}/…`
-    /// (no query string, no `Expect: 100-continue`); `nil` for anything else.
+    /// The issuer of an OCSP request (``OCSPFastPath/ocspIssuer(get:target:)``) without
+    /// `Expect: 100-continue`; `nil` for anything else.
     static func ocspIssuer(_ head: HTTPRequestHead) -> String? {
         guard head.method == .GET || head.method == .POST else { return nil }
-        // On UTF-8 bytes: `String.hasPrefix`/`contains` compare Characters, which cost 7 % of a GET.
         var path = head.uri
-        let issuer: String? = path.withUTF8 { bytes in
-            let prefix = Self.ocspPrefixBytes
-            guard bytes.count > prefix.count, bytes.starts(with: prefix), !bytes.contains(UInt8(ascii: "?")) else { return nil }
-            let rest = bytes[prefix.count...]
-            let slash = rest.firstIndex(of: UInt8(ascii: "/"))
-            let name = rest[..<(slash ?? rest.endIndex)]
-            guard !name.isEmpty else { return nil }
-            if head.method == .POST {
-                guard slash == nil else { return nil }
-            } else {
-                guard let slash, slash + 1 < rest.endIndex else { return nil }
-            }
-            return String(decoding: UnsafeBufferPointer(rebasing: name), as: UTF8.self)
-        }
+        let issuer = path.withUTF8 { OCSPFastPath.ocspIssuer(get: head.method == .GET, target: UnsafeRawBufferPointer($0)) }
         guard let issuer, !head.headers.contains(name: "expect") else { return nil }
         return issuer
     }
-
-    private static let ocspPrefixBytes = Array(PKIController.ocspPrefix.utf8)
 }

@@ -3,21 +3,27 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// Hummingbird's HTTP/1.1 child channel with an ``OCSPChannelHandler`` inserted right after the
-/// HTTP/1 decoder, so fast-path answers skip the HTTPTypes conversion, the async channel and the
-/// router. Wrapped by `.tls(…)` on the HTTPS listener like any other child channel.
+/// Hummingbird's HTTP/1.1 child channel with the OCSP fast path: an ``OCSPRawChannelHandler`` in
+/// front of NIO's HTTP/1 encoder and decoder (it answers from the connection's bytes) and an
+/// ``OCSPChannelHandler`` right after the decoder (for what the raw handler passed on). Answers
+/// from memory skip the HTTPTypes conversion, the async channel and the router. Wrapped by
+/// `.tls(…)` on the HTTPS listener like any other child channel.
 struct OCSPFastPathChannel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 
     let base: HTTP1Channel
-    let services: OCSPChannelHandler.Services
+    let fastPath: OCSPFastPath
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let services = services
+        let fastPath = fastPath
         return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
+            let order = OCSPConnectionOrder()
+            let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-            try pipeline.addHandler(OCSPChannelHandler(services), position: .after(decoder))
+            // Before the encoder: its writes are whole HTTP/1 responses, already encoded.
+            try pipeline.addHandler(OCSPRawChannelHandler(fastPath, order: order), position: .before(encoder))
+            try pipeline.addHandler(OCSPChannelHandler(fastPath, order: order), position: .after(decoder))
             return value
         }
     }
@@ -27,7 +33,7 @@ struct OCSPFastPathChannel: ServerChildChannel {
     }
 
     /// A server builder for Hummingbird's `Application`: HTTP/1.1 with the OCSP fast path.
-    static func http1(_ services: OCSPChannelHandler.Services) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in OCSPFastPathChannel(base: HTTP1Channel(responder: responder), services: services) }
+    static func http1(_ fastPath: OCSPFastPath) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in OCSPFastPathChannel(base: HTTP1Channel(responder: responder), fastPath: fastPath) }
     }
 }

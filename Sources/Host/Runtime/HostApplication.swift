@@ -79,8 +79,8 @@ struct HostApplication: Sendable {
         exports = ExportService(certificates: certificates, storage: storage, limiter: exportLimiter, metrics: metrics)
     }
 
-    /// The OCSP fast path's services, for the ``OCSPChannelHandler`` of every connection.
-    var ocspFastPath: OCSPChannelHandler.Services {
+    /// The OCSP fast path's services, for the handlers of every connection.
+    var ocspFastPath: OCSPFastPath {
         .init(responder: pki.ocsp, limiter: ocspLimiter, metrics: metrics, gate: ocspGate)
     }
 

@@ -1,0 +1,222 @@
+import NIOCore
+
+/// The OCSP fast path in front of NIO's HTTP/1 decoder: reads request heads from the
+/// connection's bytes (``HTTP1RequestFrame``) and answers an OCSP request that memory can answer
+/// with one buffer holding the whole response — no HTTP parts, no header structures, no encoder.
+///
+/// Every other request is passed on to the decoder byte for byte, framed by its `Content-Length`,
+/// and this handler goes on reading after it: other routes, cache misses (marked in
+/// ``OCSPConnectionOrder``, so the router answers them without asking memory again), bodies too
+/// large for OCSP. While a passed-on request awaits its response, OCSP requests are passed on too,
+/// so responses keep the requests' order. A request outside what ``HTTP1RequestFrame`` accepts, or
+/// one that closes the connection, hands the rest of the connection to the decoder for good (where
+/// ``OCSPChannelHandler`` still answers OCSP from memory). On a shared database
+/// (``OCSPFastPath/gate``) a complete OCSP request first waits for the ``OCSPEpochGate``; what
+/// arrives meanwhile is buffered and read afterwards.
+final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// The longest request head read here; a longer one is left to NIO's decoder.
+    static let maxHeadBytes = 8 * 1024
+
+    private enum Mode {
+        /// Reading the next request head.
+        case reading
+        /// Passing on the rest of a request the decoder reads: `remaining` octets.
+        case forwarding(remaining: Int)
+        /// A complete OCSP request, at the start of `buffer`, waits for the gate.
+        case waiting(HTTP1RequestFrame, issuerID: String)
+        /// Everything goes to the decoder from now on.
+        case passthrough
+        /// Answered with `Connection: close`; anything after is dropped.
+        case closed
+    }
+
+    private let fastPath: OCSPFastPath
+    private let order: OCSPConnectionOrder
+    private var mode = Mode.reading
+    /// Read and not yet answered or passed on.
+    private var buffer = ByteBuffer()
+    private var needsFlush = false
+    /// Whether something was passed on since the last `channelReadComplete`.
+    private var passedOn = false
+    private var ip: String?
+    private var date = HTTPDate.Cache()
+
+    init(_ fastPath: OCSPFastPath, order: OCSPConnectionOrder) {
+        self.fastPath = fastPath
+        self.order = order
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var chunk = unwrapInboundIn(data)
+        switch mode {
+        case .passthrough:
+            pass(chunk, context: context)
+        case .closed:
+            return
+        case .reading, .forwarding, .waiting:
+            if buffer.readableBytes == 0 {
+                buffer = chunk
+            } else {
+                buffer.writeBuffer(&chunk)
+            }
+            process(context: context)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        passedOn = false
+        context.fireChannelReadComplete()
+    }
+
+    /// Answers or passes on what `buffer` holds, as far as it goes.
+    private func process(context: ChannelHandlerContext) {
+        while buffer.readableBytes > 0 {
+            switch mode {
+            case .forwarding(let remaining):
+                let count = min(remaining, buffer.readableBytes)
+                pass(buffer.readSlice(length: count)!, context: context)
+                mode = count == remaining ? .reading : .forwarding(remaining: remaining - count)
+            case .reading:
+                switch buffer.withUnsafeReadableBytes({ HTTP1RequestFrame.read($0) }) {
+                case .incomplete:
+                    if buffer.readableBytes >= Self.maxHeadBytes { passThrough(context: context) }
+                    return
+                case .unsupported:
+                    return passThrough(context: context)
+                case .frame(let frame):
+                    guard take(frame, context: context) else { return }
+                }
+            case .waiting, .passthrough, .closed:
+                return
+            }
+        }
+    }
+
+    /// Acts on a request whose head was read; `false` when reading must stop for now.
+    private func take(_ frame: HTTP1RequestFrame, context: ChannelHandlerContext) -> Bool {
+        guard order.forwarded == 0, let issuerID = ocspIssuer(frame) else {
+            forward(frame, declined: false, context: context)
+            return true
+        }
+        // The body may still be on its way.
+        guard buffer.readableBytes >= frame.length else { return false }
+        if let gate = fastPath.gate {
+            mode = .waiting(frame, issuerID: issuerID)
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            gate.wait(on: context.eventLoop) { usable in
+                let (handler, context) = bound.value
+                handler.gateOpened(usable, context: context)
+            }
+            return false
+        }
+        answer(frame, issuerID: issuerID, context: context)
+        return true
+    }
+
+    /// The gate's answer for the waiting request: memory may be used (`usable`) or the router
+    /// answers. Then what arrived meanwhile is read.
+    private func gateOpened(_ usable: Bool, context: ChannelHandlerContext) {
+        guard case .waiting(let frame, let issuerID) = mode else { return }
+        mode = .reading
+        guard context.channel.isActive else {
+            buffer.clear()
+            return
+        }
+        if usable {
+            answer(frame, issuerID: issuerID, context: context)
+        } else {
+            forward(frame, declined: true, context: context)
+        }
+        process(context: context)
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        // Not inside a read burst: what was passed on must be delivered now.
+        if passedOn {
+            passedOn = false
+            context.fireChannelReadComplete()
+        }
+    }
+
+    /// Answers the complete request at the start of `buffer` from memory, or passes it on.
+    private func answer(_ frame: HTTP1RequestFrame, issuerID: String, context: ChannelHandlerContext) {
+        let start = buffer.readerIndex
+        let request: OCSPFastPath.Request
+        if frame.method == .post {
+            request = .post(body: buffer.getBytes(at: start + frame.headLength, length: frame.contentLength) ?? [])
+        } else {
+            request = .get(path: buffer.getString(at: start + frame.target.lowerBound, length: frame.target.count) ?? "")
+        }
+        let response = fastPath.respond(
+            request, issuerID: issuerID,
+            ifNoneMatch: { frame.ifNoneMatch.flatMap { self.buffer.getString(at: start + $0.lowerBound, length: $0.count) } },
+            ip: { self.remoteIP(context: context) })
+        guard let response else { return forward(frame, declined: true, context: context) }
+        buffer.moveReaderIndex(forwardBy: frame.length)
+        context.write(
+            wrapOutboundOut(
+                response.http1Bytes(
+                    http11: frame.isHTTP11, keepAlive: frame.keepAlive, date: date.now(), allocator: context.channel.allocator)),
+            promise: nil)
+        if frame.keepAlive {
+            needsFlush = true
+        } else {
+            mode = .closed
+            buffer.clear()
+            needsFlush = false
+            context.flush()
+            context.close(promise: nil)
+        }
+    }
+
+    /// Passes the request at the start of `buffer` on to the decoder (as it arrives).
+    private func forward(_ frame: HTTP1RequestFrame, declined: Bool, context: ChannelHandlerContext) {
+        order.forward(declined: declined)
+        // After a request that closes the connection, nothing more is read here.
+        guard frame.keepAlive else { return passThrough(context: context) }
+        mode = .forwarding(remaining: frame.length)
+    }
+
+    /// Hands the connection to the decoder for good.
+    private func passThrough(context: ChannelHandlerContext) {
+        mode = .passthrough
+        if buffer.readableBytes > 0 { pass(buffer, context: context) }
+        buffer = ByteBuffer()
+    }
+
+    private func pass(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
+        passedOn = true
+        context.fireChannelRead(wrapInboundOut(bytes))
+    }
+
+    /// The issuer when the request is an OCSP request this handler may answer.
+    private func ocspIssuer(_ frame: HTTP1RequestFrame) -> String? {
+        switch frame.method {
+        case .get:
+            guard frame.contentLength == 0 else { return nil }
+        case .post:
+            guard frame.contentLength <= OCSPResponder.maxRequestBytes else { return nil }
+        case .other:
+            return nil
+        }
+        return buffer.withUnsafeReadableBytes { bytes in
+            OCSPFastPath.ocspIssuer(get: frame.method == .get, target: UnsafeRawBufferPointer(rebasing: bytes[frame.target]))
+        }
+    }
+
+    private func remoteIP(context: ChannelHandlerContext) -> String {
+        if let ip { return ip }
+        let found = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        ip = found
+        return found
+    }
+}
