@@ -287,4 +287,31 @@ extension RevocationServiceTests {
         #expect(parsed.identifier == .octetString && parsed.encodedBytes.count == DEREnvelope.wrap(0x04, content).count)
         #expect(OCSPResponse.error(.tryLater).derBytes == (try DER.Serializer.bytes(of: OCSPResponse.error(.tryLater))))
     }
+
+    /// The one-pass encoding of a signed response against swift-asn1's serializer, across the
+    /// length forms of every layer.
+    @Test(arguments: [1, 100, 128, 300, 70_000])
+    func signedResponsesMatchSwiftASN1(certificateLength: Int) throws {
+        let tbs = DEREnvelope.wrap(0x30, [UInt8](repeating: 0x11, count: certificateLength / 2))
+        let algorithm: [UInt8] = [0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02]
+        for signatureLength in [70, 71, 72, 200] {
+            let signature = [UInt8](repeating: 0x5A, count: signatureLength)
+            let certificate = DEREnvelope.wrap(0x30, [UInt8](repeating: 0x22, count: certificateLength))
+            let basic = BasicOCSPResponse(
+                tbsBytes: tbs, signatureAlgorithmDER: algorithm, signature: signature, certificateDER: certificate)
+            var coder = DER.Serializer()
+            try coder.appendConstructedNode(identifier: .sequence) { coder in
+                coder.serializeRawBytes(tbs)
+                coder.serializeRawBytes(algorithm)
+                try coder.serialize(ASN1BitString(bytes: signature[...]))
+                coder.serialize(explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific) { coder in
+                    coder.appendConstructedNode(identifier: .sequence) { $0.serializeRawBytes(certificate) }
+                }
+            }
+            #expect(basic.derBytes() == coder.serializedBytes)
+            #expect(basic.encodedLength == coder.serializedBytes.count)
+            let expected = try DER.Serializer.bytes(of: OCSPResponse(status: .successful, basicResponse: coder.serializedBytes))
+            #expect(OCSPResponse.successfulDER(basic) == expected)
+        }
+    }
 }

@@ -22,13 +22,25 @@ enum DEREnvelope {
             out.append(UInt8(length))
             return
         }
-        var bytes: [UInt8] = []
-        var remaining = length
-        while remaining > 0 {
-            bytes.insert(UInt8(remaining & 0xFF), at: 0)
-            remaining >>= 8
-        }
-        out.append(0x80 | UInt8(bytes.count))
-        out.append(contentsOf: bytes)
+        let octets = lengthOctets(length) - 1
+        out.append(0x80 | UInt8(octets))
+        for index in stride(from: octets - 1, through: 0, by: -1) { out.append(UInt8(truncatingIfNeeded: length >> (8 * index))) }
+    }
+
+    /// Octets of the definite length form of `length` (X.690 §8.1.3).
+    static func lengthOctets(_ length: Int) -> Int {
+        guard length >= 0x80 else { return 1 }
+        return 1 + (Int.bitWidth - length.leadingZeroBitCount + 7) / 8
+    }
+
+    /// Octets of a whole TLV (one-octet tag) around `contentLength` octets.
+    static func encodedLength(_ contentLength: Int) -> Int {
+        1 + lengthOctets(contentLength) + contentLength
+    }
+
+    /// A one-octet tag and the length, for content appended next.
+    static func appendHeader(_ tag: UInt8, contentLength: Int, to out: inout [UInt8]) {
+        out.append(tag)
+        appendLength(contentLength, to: &out)
     }
 }

@@ -214,10 +214,9 @@ final class OCSPResponder: Sendable {
             let tbs = try data.derBytes()
             let signature = try responder.signer.signSynchronously(tbs)
             let basic = BasicOCSPResponse(
-                tbsBytes: tbs, signatureAlgorithm: try SignatureAlgorithmIdentifier(responder.signer.signatureAlgorithm),
-                signature: signature, certificateDER: responder.certificateDER
-            )
-            return OCSPResponse(status: .successful, basicResponse: try basic.derBytes()).derBytes
+                tbsBytes: tbs, signatureAlgorithmDER: responder.signatureAlgorithmDER, signature: signature,
+                certificateDER: responder.certificateDER)
+            return OCSPResponse.successfulDER(basic)
         } catch {
             throw signingFailed(error, issuerID: issuerID)
         }

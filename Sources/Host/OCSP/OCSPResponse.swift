@@ -37,5 +37,23 @@ struct OCSPResponse: DERSerializable, Sendable {
         )
     }
 
+    /// A `successful` response around `basic`, encoded in one pass (the same bytes as
+    /// `OCSPResponse(status: .successful, basicResponse: basic.derBytes()).derBytes`).
+    static func successfulDER(_ basic: BasicOCSPResponse) -> [UInt8] {
+        let octetString = DEREnvelope.encodedLength(basic.encodedLength)
+        let responseBytes = DEREnvelope.encodedLength(basicResponseTypeDER.count + octetString)
+        let explicit = DEREnvelope.encodedLength(responseBytes)
+        var out: [UInt8] = []
+        out.reserveCapacity(DEREnvelope.encodedLength(3 + explicit))
+        DEREnvelope.appendHeader(0x30, contentLength: 3 + explicit, to: &out)
+        out.append(contentsOf: [0x0A, 0x01, OCSPResponseStatus.successful.rawValue])
+        DEREnvelope.appendHeader(0xA0, contentLength: responseBytes, to: &out)
+        DEREnvelope.appendHeader(0x30, contentLength: basicResponseTypeDER.count + octetString, to: &out)
+        out.append(contentsOf: basicResponseTypeDER)
+        DEREnvelope.appendHeader(0x04, contentLength: basic.encodedLength, to: &out)
+        basic.append(to: &out)
+        return out
+    }
+
     private static let basicResponseTypeDER: [UInt8] = (try? DER.Serializer.bytes(of: basicResponseType)) ?? []
 }

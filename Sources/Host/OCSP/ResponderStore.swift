@@ -18,7 +18,9 @@ import X509
 /// current one enters the rotation grace window before expiry, and to self-heal when its key file
 /// or database row is missing or no longer matches the CA.
 final class ResponderStore: Sendable {
-    struct Active: Sendable {
+    /// A class: answers carry it from plan to signature, and copying one reference is cheaper
+    /// than copying the certificate and the signer.
+    final class Active: Sendable {
         let certificate: Certificate
         let signer: SoftwareSigner
         /// SHA-1 of the responder's public key: the `byKey` ResponderID.
@@ -30,6 +32,8 @@ final class ResponderStore: Sendable {
         let keyPath: String
         /// DER of `certificate`, encoded once: every signed response carries it.
         let certificateDER: [UInt8]
+        /// DER of the signature's `AlgorithmIdentifier`, encoded once.
+        let signatureAlgorithmDER: [UInt8]
 
         init(certificate: Certificate, signer: SoftwareSigner, keyHash: [UInt8], notAfter: Date, serial: String, keyFile: URL) throws {
             self.certificate = certificate
@@ -40,6 +44,7 @@ final class ResponderStore: Sendable {
             self.keyFile = keyFile
             keyPath = keyFile.path
             certificateDER = try DER.Serializer.bytes(of: certificate)
+            signatureAlgorithmDER = try DER.Serializer.bytes(of: try SignatureAlgorithmIdentifier(signer.signatureAlgorithm))
         }
 
         /// Whether the key file is still on disk (one `access` call).
