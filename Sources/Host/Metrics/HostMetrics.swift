@@ -16,7 +16,8 @@ public final class HostMetrics: Sendable {
         .ocsp: [
             "request_get", "request_post", "request_success", "request_invalid", "issuer_not_found", "issuer_mismatch",
             "cert_not_found", "signing_failed", "nonce_echoed", "nonce_malformed", "rate_limited", "cache_hit", "cache_miss",
-            "status_good", "status_revoked", "status_unknown", "responder_rotated",
+            "memory_hit", "memory_epoch_changed", "memory_epoch_failed", "memory_refreshed", "status_good", "status_revoked",
+            "status_unknown", "responder_rotated",
         ],
         .crl: ["generated", "generation_failed", "served", "not_modified", "issuer_not_found"],
         .issuance: ["issued", "refused"],
@@ -34,6 +35,10 @@ public final class HostMetrics: Sendable {
         var label: String
     }
 
+    /// The documented counters, created at start-up and never changed: found without a lock
+    /// (an OCSP answer counts five or six).
+    private let known: [CounterKey: Metrics.Counter]
+    /// Any other label, created on first use.
     private let counters = Mutex<[CounterKey: Metrics.Counter]>([:])
     private let timers = Mutex<[String: Metrics.Timer]>([:])
 
@@ -44,9 +49,13 @@ public final class HostMetrics: Sendable {
             .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
         ]
         self.factory = factory
+        var known: [CounterKey: Metrics.Counter] = [:]
         for (area, labels) in Self.labels {
-            for label in labels { _ = counter(area, label) }
+            for label in labels {
+                known[CounterKey(area: area, label: label)] = Self.makeCounter(area, label, factory: factory)
+            }
         }
+        self.known = known
     }
 
     /// Adds one to `certctl_<area>_counter_total{label="<label>"}`.
@@ -79,11 +88,16 @@ public final class HostMetrics: Sendable {
 
     private func counter(_ area: Area, _ label: String) -> Metrics.Counter {
         let key = CounterKey(area: area, label: label)
+        if let counter = known[key] { return counter }
         return counters.withLock { counters in
             if let counter = counters[key] { return counter }
-            let counter = Metrics.Counter(label: "certctl_\(area.rawValue)_counter_total", dimensions: [("label", label)], factory: factory)
+            let counter = Self.makeCounter(area, label, factory: factory)
             counters[key] = counter
             return counter
         }
+    }
+
+    private static func makeCounter(_ area: Area, _ label: String, factory: PrometheusMetricsFactory) -> Metrics.Counter {
+        Metrics.Counter(label: "certctl_\(area.rawValue)_counter_total", dimensions: [("label", label)], factory: factory)
     }
 }
