@@ -279,5 +279,19 @@ struct FlakySigningConnector: CASigningConnector {
         #expect(throws: OCSPFailure.self) { try nonce(0) }
         #expect(throws: OCSPFailure.self) { try nonce(33) }
         #expect(try OCSPNonce.echo(from: []) == nil)
+        // Raw bytes instead of an OCTET STRING (old clients): their own length counts. The value
+        // is a slice that need not start at 0.
+        func raw(_ bytes: [UInt8]) throws -> Certificate.Extension? {
+            let padded = [0xEE, 0xEE] + bytes
+            return try OCSPNonce.echo(from: [Certificate.Extension(oid: OCSPNonce.oid, critical: false, value: padded[2...])])
+        }
+        #expect(try raw(Array(repeating: 9, count: 32)) != nil)
+        #expect(throws: OCSPFailure.self) { try raw(Array(repeating: 9, count: 33)) }
+        // An OCTET STRING header whose length does not match is taken as raw bytes.
+        #expect(try raw([0x04, 0x05, 1, 2]) != nil)
+        #expect(throws: OCSPFailure.self) { try raw([0x04, 0x00]) }
+        #expect(throws: OCSPFailure.self) { try raw([0x04, 0x21] + Array(repeating: 1, count: 33)) }
+        // A long-form OCTET STRING is over the limit either way.
+        #expect(throws: OCSPFailure.self) { try raw([0x04, 0x81, 0x80] + Array(repeating: 1, count: 128)) }
     }
 }

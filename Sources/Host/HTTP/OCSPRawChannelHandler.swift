@@ -67,13 +67,17 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
         }
     }
 
+    /// Passed on only when something was passed on since the last one: for a burst answered here,
+    /// the decoder and the handlers behind it have nothing to do.
     func channelReadComplete(context: ChannelHandlerContext) {
         if needsFlush {
             needsFlush = false
             context.flush()
         }
-        passedOn = false
-        context.fireChannelReadComplete()
+        if passedOn {
+            passedOn = false
+            context.fireChannelReadComplete()
+        }
     }
 
     /// Answers or passes on what `buffer` holds, as far as it goes.

@@ -13,13 +13,15 @@ enum OCSPNonce {
     static func echo(from extensions: [Certificate.Extension]) throws -> Certificate.Extension? {
         guard let nonce = extensions.first(where: { $0.oid == oid }) else { return nil }
         // The value is a DER OCTET STRING; some old clients put the raw bytes there instead.
+        // Read without a parser: a DER OCTET STRING of up to 32 bytes has a one-octet length. A
+        // longer DER one (long form) is over the limit either way.
+        let value = nonce.value
         let length: Int
-        if let node = try? DER.parse(nonce.value), node.identifier == .octetString, node.encodedBytes.count == nonce.value.count,
-            case .primitive(let bytes) = node.content
-        {
-            length = bytes.count
+        let start = value.startIndex
+        if value.count >= 2, value[start] == 0x04, value[start + 1] < 0x80, Int(value[start + 1]) + 2 == value.count {
+            length = Int(value[start + 1])
         } else {
-            length = nonce.value.count
+            length = value.count
         }
         guard (1...maxLength).contains(length) else {
             throw OCSPFailure(.unauthorized, "nonce must be 1-\(maxLength) bytes, got \(length)")

@@ -10,9 +10,24 @@ struct OCSPSingleResponse: DERSerializable, Sendable {
     var nextUpdate: Date
 
     func derBytes() throws -> [UInt8] {
-        DEREnvelope.wrap(
-            0x30, certID.encoded, try status.derBytes(), X509Time.generalizedTimeDER(thisUpdate),
-            DEREnvelope.wrap(0xA0, X509Time.generalizedTimeDER(nextUpdate)))
+        var out: [UInt8] = []
+        try append(to: &out)
+        return out
+    }
+
+    /// Appends the DER encoding, its length written first.
+    func append(to out: inout [UInt8]) throws {
+        let status = try status.derBytes()
+        let thisUpdateDER = X509Time.generalizedTimeDER(thisUpdate)
+        let nextUpdateDER = X509Time.generalizedTimeDER(nextUpdate)
+        let content = certID.encoded.count + status.count + thisUpdateDER.count + DEREnvelope.encodedLength(nextUpdateDER.count)
+        out.reserveCapacity(out.count + DEREnvelope.encodedLength(content))
+        DEREnvelope.appendHeader(0x30, contentLength: content, to: &out)
+        out.append(contentsOf: certID.encoded)
+        out.append(contentsOf: status)
+        out.append(contentsOf: thisUpdateDER)
+        DEREnvelope.appendHeader(0xA0, contentLength: nextUpdateDER.count, to: &out)
+        out.append(contentsOf: nextUpdateDER)
     }
 
     func serialize(into coder: inout DER.Serializer) throws {
