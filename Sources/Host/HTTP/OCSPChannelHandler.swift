@@ -37,12 +37,10 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Requests passed to the router whose response has not been written yet. While any is
     /// pending, OCSP requests go to the router too, so responses keep the requests' order.
     private var routerResponsesPending = 0
-    private var needsFlush = false
+    private var burst = OCSPReadBurst()
     /// Parts of pipelined requests that arrived while waiting, replayed in order afterwards.
     private var held: [HTTPServerRequestPart] = []
     private var date = HTTPDate.Cache()
-    /// Whether something was passed on since the last `channelReadComplete`.
-    private var passedOn = false
 
     init(_ fastPath: OCSPFastPath, order: OCSPConnectionOrder) {
         self.fastPath = fastPath
@@ -110,28 +108,16 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         held = []
         // Unless the answer closed the connection (`Connection: close`).
         for part in parts where context.channel.isActive { channelRead(context: context, data: wrapInboundOut(part)) }
-        if needsFlush {
-            needsFlush = false
-            context.flush()
-        }
-        // Not inside a read burst any more: what was passed on must be delivered now.
-        if passedOn {
-            passedOn = false
-            context.fireChannelReadComplete()
-        }
+        // Not inside a read burst any more: what was written or passed on must go now.
+        burst.finish(context: context)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if needsFlush {
-            needsFlush = false
-            context.flush()
-        }
-        passedOn = false
-        context.fireChannelReadComplete()
+        burst.finish(context: context)
     }
 
     private func pass(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
-        passedOn = true
+        burst.passedOn = true
         context.fireChannelRead(wrapInboundOut(part))
     }
 
@@ -176,7 +162,7 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.flush()
             context.close(promise: nil)
         } else {
-            needsFlush = true
+            burst.wrote = true
         }
     }
 

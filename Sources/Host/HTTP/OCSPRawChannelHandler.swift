@@ -39,9 +39,7 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
     private var mode = Mode.reading
     /// Read and not yet answered or passed on.
     private var buffer = ByteBuffer()
-    private var needsFlush = false
-    /// Whether something was passed on since the last `channelReadComplete`.
-    private var passedOn = false
+    private var burst = OCSPReadBurst()
     private var ip: String?
     private var date = HTTPDate.Cache()
 
@@ -70,14 +68,7 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
     /// Passed on only when something was passed on since the last one: for a burst answered here,
     /// the decoder and the handlers behind it have nothing to do.
     func channelReadComplete(context: ChannelHandlerContext) {
-        if needsFlush {
-            needsFlush = false
-            context.flush()
-        }
-        if passedOn {
-            passedOn = false
-            context.fireChannelReadComplete()
-        }
+        burst.finish(context: context)
     }
 
     /// Answers or passes on what `buffer` holds, as far as it goes.
@@ -140,15 +131,8 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
             forward(frame, declined: true, context: context)
         }
         process(context: context)
-        if needsFlush {
-            needsFlush = false
-            context.flush()
-        }
-        // Not inside a read burst: what was passed on must be delivered now.
-        if passedOn {
-            passedOn = false
-            context.fireChannelReadComplete()
-        }
+        // Not inside a read burst: what was written or passed on must go now.
+        burst.finish(context: context)
     }
 
     /// Answers the complete request at the start of `buffer` from memory, or passes it on.
@@ -172,11 +156,10 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
                     http11: frame.isHTTP11, keepAlive: frame.keepAlive, date: date.now(), allocator: context.channel.allocator)),
             promise: nil)
         if frame.keepAlive {
-            needsFlush = true
+            burst.wrote = true
         } else {
             mode = .closed
             buffer.clear()
-            needsFlush = false
             context.flush()
             context.close(promise: nil)
         }
@@ -198,7 +181,7 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     private func pass(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
-        passedOn = true
+        burst.passedOn = true
         context.fireChannelRead(wrapInboundOut(bytes))
     }
 
