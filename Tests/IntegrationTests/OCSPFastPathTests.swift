@@ -180,6 +180,47 @@ import Testing
         }
     }
 
+    /// A client that closes its sending side after a request still gets the answer; one that
+    /// closes it in the middle of a request gets the connection closed (the bytes the raw
+    /// handler held go to NIO's decoder, which refuses the incomplete request as before).
+    @Test(arguments: ["sqlite", "postgresql"])
+    func halfClosedConnectionsAreAnsweredOrClosed(database: String) async throws {
+        let certctl = try Certctl()
+        var environment: [String: String] = [:]
+        if database == "postgresql" {
+            environment["CERTCTL_DATABASE_URL"] = try await PostgresTests.freshDatabase(try PostgresTests.clusterURL)
+        }
+        try await ServerProcess.with(certctl, environment: environment) { server in
+            let serial = try #require(try await server.issue("leaf")["serial"] as? String)
+            let result = try await Python.inline(
+                """
+                import socket, sys
+                port, ocsp = int(sys.argv[1]), sys.argv[2]
+                def exchange(data):
+                    s = socket.create_connection(('127.0.0.1', port), timeout=10)
+                    s.sendall(data)
+                    s.shutdown(socket.SHUT_WR)
+                    out = b''
+                    while True:
+                        chunk = s.recv(65536)
+                        if not chunk:
+                            return out
+                        out += chunk
+                request = f'GET {ocsp} HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n\\r\\n'.encode()
+                answers = [exchange(request) for _ in range(3)]
+                partial = exchange(request[:20])
+                print(','.join(a.split(b'\\r\\n')[0].decode() for a in answers), '|', partial[:12].decode())
+                """,
+                [String(server.pkiPort), "/.well-known/pki/ocsp/iss-local/\(serial)"]
+            )
+            let output = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            // Three answers (the first from the database, then from memory); the partial request
+            // ends with the connection closed, with or without an error response, never a 200.
+            #expect(output.hasPrefix("HTTP/1.1 200 OK,HTTP/1.1 200 OK,HTTP/1.1 200 OK |"), "\(result.stdout)\(result.stderr)")
+            #expect(!output.hasSuffix("HTTP/1.1 200"), "\(output)")
+        }
+    }
+
     /// On PostgreSQL (`auto`) the first OCSP request waits for the change-counter read while the
     /// requests behind it are held and then read in order.
     @Test(arguments: ["sqlite", "postgresql"])

@@ -41,6 +41,8 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Parts of pipelined requests that arrived while waiting, replayed in order afterwards.
     private var held: [HTTPServerRequestPart] = []
     private var date = HTTPDate.Cache()
+    /// The input ended while a request waited for the gate: delivered after its answer.
+    private var inputClosed = false
 
     init(_ fastPath: OCSPFastPath, order: OCSPConnectionOrder) {
         self.fastPath = fastPath
@@ -110,6 +112,22 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         for part in parts where context.channel.isActive { channelRead(context: context, data: wrapInboundOut(part)) }
         // Not inside a read burst any more: what was written or passed on must go now.
         burst.finish(context: context)
+        // The input ended meanwhile: now, unless a held request waits for the gate in turn.
+        if inputClosed {
+            if case .waiting = state { return }
+            inputClosed = false
+            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        }
+    }
+
+    /// The end of the input (the client closed its sending side) waits, like any later part,
+    /// while a request waits for the gate: its answer comes first.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event as? ChannelEvent == .some(.inputClosed), case .waiting = state {
+            inputClosed = true
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

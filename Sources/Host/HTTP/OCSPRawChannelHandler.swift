@@ -41,6 +41,8 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
     private var buffer = ByteBuffer()
     private var burst = OCSPReadBurst()
     private var ip: String?
+    /// The input ended while a request waited for the gate: delivered after its answer.
+    private var inputClosed = false
     private var date = HTTPDate.Cache()
 
     init(_ fastPath: OCSPFastPath, order: OCSPConnectionOrder) {
@@ -62,6 +64,36 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
                 buffer.writeBuffer(&chunk)
             }
             process(context: context)
+        }
+    }
+
+    /// At the end of the input (the client closed its sending side), what is buffered — an
+    /// incomplete request, or requests behind an answered one — goes to the decoder, which reads
+    /// or refuses it as at any end of input, and then the event. While a request waits for the
+    /// gate, the event waits with it: the answer comes first.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event as? ChannelEvent == .some(.inputClosed) else { return context.fireUserInboundEventTriggered(event) }
+        if case .waiting = mode {
+            inputClosed = true
+            return
+        }
+        handOverAtEnd(context: context)
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        handOverAtEnd(context: context)
+        context.fireChannelInactive()
+    }
+
+    private func handOverAtEnd(context: ChannelHandlerContext) {
+        switch mode {
+        case .reading, .forwarding, .waiting:
+            guard buffer.readableBytes > 0 else { return }
+            passThrough(context: context)
+            burst.finish(context: context)
+        case .passthrough, .closed:
+            return
         }
     }
 
@@ -133,6 +165,13 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
         process(context: context)
         // Not inside a read burst: what was written or passed on must go now.
         burst.finish(context: context)
+        // The input ended meanwhile: now, unless the next buffered request waits for the gate.
+        if inputClosed {
+            if case .waiting = mode { return }
+            inputClosed = false
+            handOverAtEnd(context: context)
+            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        }
     }
 
     /// Answers the complete request at the start of `buffer` from memory, or passes it on.
