@@ -77,8 +77,13 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
             inputClosed = true
             return
         }
+        endInput(context: context)
+    }
+
+    /// The end of the input, behind what was buffered.
+    private func endInput(context: ChannelHandlerContext) {
         handOverAtEnd(context: context)
-        context.fireUserInboundEventTriggered(event)
+        context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -169,8 +174,7 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
         if inputClosed {
             if case .waiting = mode { return }
             inputClosed = false
-            handOverAtEnd(context: context)
-            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+            endInput(context: context)
         }
     }
 

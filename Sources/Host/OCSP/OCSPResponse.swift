@@ -29,29 +29,31 @@ struct OCSPResponse: DERSerializable, Sendable {
         guard let basicResponse else {
             return [0x30, 0x03, 0x0A, 0x01, status.rawValue]
         }
-        // Written around the already-encoded basic response (``DEREnvelope``); the same bytes
-        // `serialize(into:)` produces.
-        return DEREnvelope.wrap(
-            0x30, [0x0A, 0x01, status.rawValue],
-            DEREnvelope.wrap(0xA0, DEREnvelope.wrap(0x30, Self.basicResponseTypeDER, DEREnvelope.wrap(0x04, basicResponse)))
-        )
+        return Self.encoded(status: status, basicLength: basicResponse.count) { $0.append(contentsOf: basicResponse) }
     }
 
     /// A `successful` response around `basic`, encoded in one pass (the same bytes as
     /// `OCSPResponse(status: .successful, basicResponse: basic.derBytes()).derBytes`).
     static func successfulDER(_ basic: BasicOCSPResponse) -> [UInt8] {
-        let octetString = DEREnvelope.encodedLength(basic.encodedLength)
+        encoded(status: .successful, basicLength: basic.encodedLength) { basic.append(to: &$0) }
+    }
+
+    /// The response around a basic response of `basicLength` octets, which `appendBasic` writes:
+    /// every length known first (``DEREnvelope``), so each byte is written once — the same bytes
+    /// `serialize(into:)` produces.
+    private static func encoded(status: OCSPResponseStatus, basicLength: Int, appendBasic: (inout [UInt8]) -> Void) -> [UInt8] {
+        let octetString = DEREnvelope.encodedLength(basicLength)
         let responseBytes = DEREnvelope.encodedLength(basicResponseTypeDER.count + octetString)
         let explicit = DEREnvelope.encodedLength(responseBytes)
         var out: [UInt8] = []
         out.reserveCapacity(DEREnvelope.encodedLength(3 + explicit))
         DEREnvelope.appendHeader(0x30, contentLength: 3 + explicit, to: &out)
-        out.append(contentsOf: [0x0A, 0x01, OCSPResponseStatus.successful.rawValue])
+        out.append(contentsOf: [0x0A, 0x01, status.rawValue])
         DEREnvelope.appendHeader(0xA0, contentLength: responseBytes, to: &out)
         DEREnvelope.appendHeader(0x30, contentLength: basicResponseTypeDER.count + octetString, to: &out)
         out.append(contentsOf: basicResponseTypeDER)
-        DEREnvelope.appendHeader(0x04, contentLength: basic.encodedLength, to: &out)
-        basic.append(to: &out)
+        DEREnvelope.appendHeader(0x04, contentLength: basicLength, to: &out)
+        appendBasic(&out)
         return out
     }
 
