@@ -132,4 +132,61 @@ import Testing
         let signed = numbers.split(separator: "\n").compactMap { Int($0) }
         #expect(signed.count >= 3 && Set(signed).count == signed.count, "\(signed)")
     }
+
+    /// B answers from memory under its lease. A revocation through A returns once B acknowledged
+    /// it — at once while B runs, after B's lease ran out while B is frozen (SIGSTOP) — and B,
+    /// thawed, answers `revoked` on its very next request either way.
+    @Test func revocationsWaitForLeaseHoldersAndNoLongerThanALease() async throws {
+        let certctl = try Certctl()
+        let dir = certctl.directory
+        let database = try await PostgresTests.freshDatabase(try PostgresTests.clusterURL)
+        let env = ["CERTCTL_DATABASE_URL": database]
+        await (try await ServerProcess(certctl, environment: env)).stop()
+        async let startA = ServerProcess(certctl, environment: env)
+        async let startB = ServerProcess(certctl, environment: env)
+        let (a, b) = try await (startA, startB)
+        defer { Task { _ = await (a.stop(), b.stop()) } }
+        let tls = dir.appendingPathComponent("data/tls/server.crt")
+        let key = try a.adminKey
+
+        for (name, frozen) in [("running", false), ("frozen", true)] {
+            let issued = try await a.issue(name)
+            let ocspOnB = [
+                "openssl", "ocsp", "-issuer", certctl.caFile.path, "-cert", dir.appendingPathComponent("\(name).crt").path, "-url",
+                "\(b.pkiBaseURL)/.well-known/pki/ocsp/iss-local", "-CAfile", certctl.caFile.path,
+            ]
+            // Asked repeatedly, B takes a lease and answers from memory without reading the counter.
+            let before = try await MetricsTests().counters(b, caFile: tls)
+            for _ in 0..<3 {
+                #expect(try await Command.run(ocspOnB).stdout.contains("\(name).crt: good"))
+                #expect(try await Command.run(ocspOnB + ["-no_nonce"]).stdout.contains("\(name).crt: good"))
+            }
+            let after = try await MetricsTests().counters(b, caFile: tls)
+            #expect(after["ocsp.memory_hit"] ?? 0 > before["ocsp.memory_hit"] ?? 0)
+            #expect(after["ocsp.memory_lease_taken"] ?? 0 >= 1)
+            let leases = try await Command.check([
+                "psql", database, "-Atqc", "SELECT count(*) FROM ocsp_leases WHERE lease_until > now()",
+            ])
+            #expect(leases.trimmingCharacters(in: .whitespacesAndNewlines) != "0")
+
+            if frozen { kill(b.pid, SIGSTOP) }
+            let started = ContinuousClock.now
+            let revoked = try await a.request(
+                "POST", "/api/v1/certificates/\(issued["id"] as? String ?? "")/revoke", key: key, json: ["reason": "keyCompromise"],
+                caFile: tls)
+            let took = ContinuousClock.now - started
+            if frozen { kill(b.pid, SIGCONT) }
+            #expect(revoked.status == 200)
+            if frozen {
+                // B renewed at most half a second before it froze: its lease held for over a second more.
+                #expect(took > .milliseconds(500) && took < .seconds(4), "waited \(took) for a frozen lease holder")
+            } else {
+                #expect(took < .seconds(1), "waited \(took) for a running lease holder")
+            }
+            for nonce in [true, false] {
+                let ocsp = try await Command.run(ocspOnB + (nonce ? [] : ["-no_nonce"]))
+                #expect(ocsp.stdout.contains("\(name).crt: revoked"), "\(name): \(ocsp.stdout)\(ocsp.stderr)")
+            }
+        }
+    }
 }

@@ -12,7 +12,8 @@ import NIOHTTP1
 /// database. Everything else (other routes, cache misses, errors, a request while the router still
 /// owes this connection a response) is passed on to the router unchanged, so the answers and their
 /// order are the same either way; only the cost differs. On a shared database (``OCSPFastPath/gate``
-/// set) a complete OCSP request first waits for the ``OCSPEpochGate``; what arrives on the
+/// set) a complete OCSP request first waits for the ``OCSPEpochGate``, unless its lease is current
+/// (``OCSPEpochGate/isCurrent()``); what arrives on the
 /// connection meanwhile is held and read afterwards, in order. Every response written is counted
 /// down in the connection's ``OCSPConnectionOrder``.
 final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -74,7 +75,7 @@ final class OCSPChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             state = .collecting(head, issuerID: issuerID, body: body)
         case (.collecting(let head, let issuerID, let body), .end):
-            guard let gate = fastPath.gate else {
+            guard let gate = fastPath.gate, !gate.isCurrent() else {
                 state = .idle
                 return answer(head, issuerID: issuerID, body: body, context: context)
             }

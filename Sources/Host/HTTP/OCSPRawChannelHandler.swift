@@ -11,8 +11,9 @@ import NIOCore
 /// so responses keep the requests' order. A request outside what ``HTTP1RequestFrame`` accepts, or
 /// one that closes the connection, hands the rest of the connection to the decoder for good (where
 /// ``OCSPChannelHandler`` still answers OCSP from memory). On a shared database
-/// (``OCSPFastPath/gate``) a complete OCSP request first waits for the ``OCSPEpochGate``; what
-/// arrives meanwhile is buffered and read afterwards.
+/// (``OCSPFastPath/gate``) a complete OCSP request first waits for the ``OCSPEpochGate``, unless
+/// its lease is current (``OCSPEpochGate/isCurrent()``); what arrives meanwhile is buffered and read
+/// afterwards.
 final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -140,7 +141,7 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
         }
         // The body may still be on its way.
         guard buffer.readableBytes >= frame.length else { return false }
-        if let gate = fastPath.gate {
+        if let gate = fastPath.gate, !gate.isCurrent() {
             mode = .waiting(frame, issuerID: issuerID)
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             gate.wait(on: context.eventLoop) { usable in

@@ -37,7 +37,8 @@ struct HostApplication: Sendable {
         let crl = CRLService(storage: storage, issuers: issuers, settings: revocation, metrics: metrics, logger: logger)
         // Every revocation of an SQLite database goes through this process, so answers can be kept
         // in memory; PostgreSQL instances learn of each other's revocations from the database's
-        // change counter, read before memory is used (CERTCTL_OCSP_MEMORY_CACHE=on skips that).
+        // change counter, read in the background under a lease or else before memory is used
+        // (CERTCTL_OCSP_MEMORY_CACHE=on skips both).
         let use = revocation.ocspMemoryCache.use(for: configuration.database)
         let memory =
             use == .none
@@ -47,7 +48,7 @@ struct HostApplication: Sendable {
             guard let memory, let source = storage as? any OCSPEpochSource else {
                 throw HostError(.configuration, "the database has no OCSP change counter; set CERTCTL_OCSP_MEMORY_CACHE to on or off")
             }
-            gate = OCSPEpochGate(memory: memory, metrics: metrics, logger: logger, readEpoch: source.ocspEpoch)
+            gate = OCSPEpochGate(memory: memory, metrics: metrics, logger: logger, readEpoch: source.ocspEpoch, leases: .init(source))
         }
         ocspGate = gate
         let refresher = memory.map { OCSPMemoryRefresher(memory: $0, storage: storage, metrics: metrics) }

@@ -6,8 +6,24 @@ import NIOCore
 ///
 /// Reading the same value twice means no revocation, deleted certificate, deleted pre-signed
 /// response or responder change committed in between — by any instance or by an operator's SQL.
+///
+/// Leases let an instance skip the read before each answer from memory: while this instance holds
+/// one, a revocation through any instance returns only once this instance has acknowledged a
+/// counter value at least as new as the revocation's (``acknowledgeOCSPEpoch(_:)``), or the lease
+/// has run out. See ``OCSPLease``.
 public protocol OCSPEpochSource: HostStorage {
     /// The counter's current value, read in a snapshot taken after the call; fails (as a
     /// `HostError`) when the database does not answer in time.
     func ocspEpoch() -> EventLoopFuture<Int64>
+
+    /// Takes or extends this instance's lease, for `duration` counted by the database from a moment
+    /// after the call began, recording `seen` as acknowledged (never lowering what is recorded).
+    func renewOCSPLease(for duration: Duration, seen: Int64) async throws
+
+    /// Records that this instance has emptied its memory of everything the counter's `value`
+    /// covers.
+    func acknowledgeOCSPEpoch(_ value: Int64) async throws
+
+    /// Ends this instance's lease at once (its memory is no longer used without a read).
+    func releaseOCSPLease() async throws
 }

@@ -181,5 +181,21 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        (
+            4,
+            [
+                // The OCSP memory leases: an instance answers from memory without reading
+                // ocsp_epoch first only while its row here holds an unexpired lease, and a
+                // revocation returns once every such instance has seen its counter value
+                // (seen_epoch) or its lease ran out. Idempotent, like version 3.
+                """
+                CREATE TABLE IF NOT EXISTS ocsp_leases (
+                    instance_id TEXT PRIMARY KEY,
+                    lease_until TIMESTAMPTZ NOT NULL,
+                    seen_epoch BIGINT NOT NULL
+                )
+                """
+            ]
+        ),
     ]
 }

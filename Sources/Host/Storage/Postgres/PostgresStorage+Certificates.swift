@@ -56,8 +56,10 @@ extension PostgresStorage {
         }
     }
 
+    /// Returns once every other instance answering OCSP from memory under a lease has seen the
+    /// revocation (``awaitOCSPAcknowledgements(of:)``).
     public func revokeCertificate(id: String, at: Date, reason: RevocationReason, audit: AuditEntry) async throws -> RevocationOutcome {
-        try await transaction { connection in
+        let (outcome, epoch) = try await transaction { connection -> (RevocationOutcome, Int64?) in
             // The conditional UPDATE decides atomically: of two concurrent revocations one gets the row.
             let updated = try await Self.rows(
                 try await connection.query(
@@ -68,14 +70,16 @@ extension PostgresStorage {
             guard let row = updated.first else {
                 let exists = try await Self.rows(
                     try await connection.query("SELECT 1 FROM certificates WHERE id = \(id)", logger: self.logger))
-                return exists.isEmpty ? .notFound : .alreadyRevoked
+                return (exists.isEmpty ? .notFound : .alreadyRevoked, nil)
             }
             let record = try Self.certificateRecord(row)
             try await connection.query(
                 "DELETE FROM ocsp_cache WHERE issuer_id = \(record.issuerID) AND serial = \(record.serial)", logger: self.logger)
             try await self.insertAudit(audit, connection)
-            return .revoked(record)
+            return (.revoked(record), try await self.ocspEpoch(in: connection))
         }
+        if let epoch { await awaitOCSPAcknowledgements(of: epoch) }
+        return outcome
     }
 
     static func certificateRecord(_ row: PostgresRandomAccessRow) throws -> CertificateRecord {
