@@ -6,10 +6,10 @@ import Synchronization
 /// Keeps the OCSP memory cache exact when several instances share one PostgreSQL database.
 ///
 /// Every change an OCSP answer depends on advances the database's change counter in the changing
-/// transaction (``OCSPEpochSource``). An answer from memory is given only after a read of that
-/// counter which **began after the request arrived**; when the value differs from the previous
-/// read, memory is emptied before any waiting request is answered. So a revocation whose call has
-/// returned — on any instance, or an operator's SQL — is never answered `good` from memory.
+/// transaction (``OCSPEpochSource``). Without a lease, an answer from memory is given only after a
+/// read of that counter which **began after the request arrived**; when the value differs from the
+/// previous read, memory is emptied before any waiting request is answered. So a revocation whose
+/// call has returned — on any instance, or an operator's SQL — is never answered `good` from memory.
 ///
 /// One read serves every request that arrived before it began: requests arriving while a read is
 /// in flight wait for the next one, which starts as soon as the current one ends (from the read's
@@ -20,7 +20,8 @@ import Synchronization
 ///
 /// With ``Leases`` (production), no read is needed at all while this instance holds a verified
 /// ``OCSPLease`` (``isCurrent()``): ``run()`` then keeps the lease and reads the counter every few
-/// milliseconds in the background, and revocations wait for this instance instead. The lease is
+/// milliseconds in the background, and revocations through certctl wait for this instance instead
+/// (an operator's SQL, which waits for nobody, shows within one such read). The lease is
 /// held only while memory is in demand; an idle instance gives it up, and its next requests wait
 /// for reads as above until the lease is taken again.
 final class OCSPEpochGate: Service, Sendable {
@@ -214,7 +215,7 @@ final class OCSPEpochGate: Service, Sendable {
         guard acknowledged != value else { return }
         do {
             try await leases.acknowledge(value)
-            state.withLock { state in state.acknowledged = max(state.acknowledged ?? value, value) }
+            state.withLock { $0.acknowledged = value }
         } catch {
             return
         }

@@ -17,11 +17,11 @@ public protocol OCSPEpochSource: HostStorage {
     func ocspEpoch() -> EventLoopFuture<Int64>
 
     /// Takes or extends this instance's lease, for `duration` counted by the database from a moment
-    /// after the call began, recording `seen` as acknowledged (never lowering what is recorded).
+    /// after the call began, recording `seen` as the last value acknowledged.
     func renewOCSPLease(for duration: Duration, seen: Int64) async throws
 
     /// Records that this instance has emptied its memory of everything the counter's `value`
-    /// covers.
+    /// covers. (Values are recorded as they come: a restored database may take the counter back.)
     func acknowledgeOCSPEpoch(_ value: Int64) async throws
 
     /// Ends this instance's lease at once (its memory is no longer used without a read).

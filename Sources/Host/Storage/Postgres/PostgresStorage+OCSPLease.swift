@@ -17,8 +17,7 @@ extension PostgresStorage {
                 """
                 INSERT INTO ocsp_leases (instance_id, lease_until, seen_epoch)
                 VALUES (\(self.instanceID), now() + \(milliseconds) * interval '1 millisecond', \(seen))
-                ON CONFLICT (instance_id) DO UPDATE SET lease_until = EXCLUDED.lease_until,
-                    seen_epoch = greatest(ocsp_leases.seen_epoch, EXCLUDED.seen_epoch)
+                ON CONFLICT (instance_id) DO UPDATE SET lease_until = EXCLUDED.lease_until, seen_epoch = EXCLUDED.seen_epoch
                 """, logger: self.logger)
         }
     }
@@ -26,7 +25,7 @@ extension PostgresStorage {
     public func acknowledgeOCSPEpoch(_ value: Int64) async throws {
         try await withConnection(timeout: OCSPLease.duration) { connection in
             _ = try await connection.query(
-                "UPDATE ocsp_leases SET seen_epoch = \(value) WHERE instance_id = \(self.instanceID) AND seen_epoch < \(value)",
+                "UPDATE ocsp_leases SET seen_epoch = \(value) WHERE instance_id = \(self.instanceID)",
                 logger: self.logger)
         }
     }
