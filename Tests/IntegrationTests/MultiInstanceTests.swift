@@ -20,19 +20,28 @@ import Testing
         return (number, text)
     }
 
+    /// A first start bootstraps the shared data directory; `prepare` runs after it; then A and B
+    /// start together.
+    static func twoInstances(
+        _ certctl: Certctl, environment: [String: String], prepare: () async throws -> Void = {}
+    ) async throws -> (ServerProcess, ServerProcess) {
+        await (try await ServerProcess(certctl, environment: environment)).stop()
+        try await prepare()
+        async let startA = ServerProcess(certctl, environment: environment)
+        async let startB = ServerProcess(certctl, environment: environment)
+        return try await (startA, startB)
+    }
+
     @Test func twoInstancesShareRevocationStateAndSchedulerWork() async throws {
         let certctl = try Certctl()
         let dir = certctl.directory
         let database = try await PostgresTests.freshDatabase(try PostgresTests.clusterURL)
         let env = ["CERTCTL_DATABASE_URL": database, "CERTCTL_CRL_GENERATION_INTERVAL": "4s"]
-        // A first start bootstraps the shared data directory; then no OCSP responder exists, so the
-        // two instances started together both need one at the same moment.
-        await (try await ServerProcess(certctl, environment: env)).stop()
-        try await Command.check(["psql", database, "-Atqc", "DELETE FROM ocsp_responders"])
-        try? FileManager.default.removeItem(at: certctl.dataDirectory.appendingPathComponent("ocsp-keys"))
-        async let startA = ServerProcess(certctl, environment: env)
-        async let startB = ServerProcess(certctl, environment: env)
-        let (a, b) = try await (startA, startB)
+        // No OCSP responder exists when they start, so both need one at the same moment.
+        let (a, b) = try await Self.twoInstances(certctl, environment: env) {
+            try await Command.check(["psql", database, "-Atqc", "DELETE FROM ocsp_responders"])
+            try? FileManager.default.removeItem(at: certctl.dataDirectory.appendingPathComponent("ocsp-keys"))
+        }
         defer { Task { _ = await (a.stop(), b.stop()) } }
         let tls = dir.appendingPathComponent("data/tls/server.crt")
         let key = try a.adminKey
@@ -140,11 +149,7 @@ import Testing
         let certctl = try Certctl()
         let dir = certctl.directory
         let database = try await PostgresTests.freshDatabase(try PostgresTests.clusterURL)
-        let env = ["CERTCTL_DATABASE_URL": database]
-        await (try await ServerProcess(certctl, environment: env)).stop()
-        async let startA = ServerProcess(certctl, environment: env)
-        async let startB = ServerProcess(certctl, environment: env)
-        let (a, b) = try await (startA, startB)
+        let (a, b) = try await Self.twoInstances(certctl, environment: ["CERTCTL_DATABASE_URL": database])
         defer { Task { _ = await (a.stop(), b.stop()) } }
         let tls = dir.appendingPathComponent("data/tls/server.crt")
         let key = try a.adminKey
