@@ -16,9 +16,8 @@ public final class HostMetrics: Sendable {
         .ocsp: [
             "request_get", "request_post", "request_success", "request_invalid", "issuer_not_found", "issuer_mismatch",
             "cert_not_found", "signing_failed", "nonce_echoed", "nonce_malformed", "rate_limited", "cache_hit", "cache_miss",
-            "memory_hit", "memory_epoch_changed", "memory_epoch_failed", "memory_lease_taken", "memory_refreshed", "status_good",
-            "status_revoked",
-            "status_unknown", "responder_rotated",
+            "memory_hit", "memory_epoch_changed", "memory_epoch_failed", "memory_lease_taken", "memory_refreshed",
+            "status_good", "status_revoked", "status_unknown", "responder_rotated",
         ],
         .crl: ["generated", "generation_failed", "served", "not_modified", "issuer_not_found"],
         .issuance: ["issued", "refused"],

@@ -22,7 +22,7 @@ public final class PostgresStorage: HostStorage {
     /// That connection with the read prepared on it (or its connecting), while it works.
     let epochConnection = Mutex<EventLoopFuture<EpochReader>?>(nil)
     /// This process's row in `ocsp_leases` (``OCSPEpochSource``): random, new at every start.
-    let instanceID = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    let instanceID = (0..<16).map { _ in UInt8.random(in: 0...255) }.hexString
 
     /// The change counter's connection and its prepared read: each read is then Bind/Execute of a
     /// plan the server already holds, not Parse and plan again (PostgreSQL's share of every read).
