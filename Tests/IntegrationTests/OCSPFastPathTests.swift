@@ -180,6 +180,48 @@ import Testing
         }
     }
 
+    /// Nonce requests from many connections at once, several pipelined on each, are signed in
+    /// batches per event loop (``OCSPSigningBatch``); Python `cryptography` checks that every
+    /// connection gets its own answers, in order — certificate, status, nonce, signature — and
+    /// that `Connection: close` and a half-closed connection are honoured. On PostgreSQL the first
+    /// requests also wait for the change counter before they are signed.
+    @Test(arguments: ["sqlite", "postgresql"])
+    func nonceAnswersSignedInBatchesReachTheirOwnConnections(database: String) async throws {
+        let certctl = try Certctl()
+        var environment: [String: String] = [:]
+        var tls: URL?
+        if database == "postgresql" {
+            environment["CERTCTL_DATABASE_URL"] = try await PostgresTests.freshDatabase(try PostgresTests.clusterURL)
+            tls = certctl.directory.appendingPathComponent("data/tls/server.crt")
+        }
+        try await ServerProcess.with(certctl, environment: environment) { server in
+            _ = try await server.issue("good")
+            let revoked = try #require(try await server.issue("revoked")["id"] as? String)
+            let revocation = try await server.request(
+                "POST", "/api/v1/certificates/\(revoked)/revoke", key: try server.adminKey, json: ["reason": "keyCompromise"],
+                caFile: tls)
+            #expect(revocation.status == 200)
+            // Both statuses into memory (for five seconds, renewed while asked for).
+            for name in ["good", "revoked"] { _ = try await ocsp(server, name, nonce: true) }
+            let before = try await MetricsTests().counters(server, caFile: tls)
+            let run = try await Python.run(
+                "nonce_batches.py",
+                [
+                    String(server.pkiPort), certctl.caFile.path, certctl.directory.appendingPathComponent("good.crt").path,
+                    certctl.directory.appendingPathComponent("revoked.crt").path,
+                ])
+            let result = try #require(
+                try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)\(run.stderr)")
+            #expect(result["checked"] as? Int == 24 * 4 + 1, "\(result)")
+            #expect((result["failures"] as? [String])?.isEmpty == true, "\(result)")
+            let after = try await MetricsTests().counters(server, caFile: tls)
+            // 73 nonce answers, most from memory (a connection whose nonce-less request went to the
+            // router sends what follows it there too, to keep the order).
+            #expect(after["ocsp.nonce_echoed"] ?? 0 >= (before["ocsp.nonce_echoed"] ?? 0) + 73)
+            #expect(after["ocsp.memory_hit"] ?? 0 >= (before["ocsp.memory_hit"] ?? 0) + 40)
+        }
+    }
+
     /// A client that closes its sending side after a request still gets the answer; one that
     /// closes it in the middle of a request gets the connection closed (the bytes the raw
     /// handler held go to NIO's decoder, which refuses the incomplete request as before).

@@ -9,7 +9,7 @@ import X509
 @testable import Host
 
 /// A settable "now".
-private final class TestTime: Sendable {
+final class SettableTime: Sendable {
     private let value = Mutex(Date())
     var now: Date { value.withLock { $0 } }
     func advance(_ seconds: TimeInterval) { value.withLock { $0 += seconds } }
@@ -17,8 +17,8 @@ private final class TestTime: Sendable {
 
 extension RevocationServiceTests {
     /// A responder with an ``OCSPMemoryCache`` on a settable clock, and one issued certificate.
-    private func memoryResponder() async throws -> (OCSPResponder, OCSPMemoryCache, TestTime, serial: String) {
-        let clock = TestTime()
+    func memoryResponder() async throws -> (OCSPResponder, OCSPMemoryCache, SettableTime, serial: String) {
+        let clock = SettableTime()
         let now: @Sendable () -> Date = { clock.now }
         let memory = OCSPMemoryCache()
         let logger = Logger(label: "test")
@@ -37,7 +37,7 @@ extension RevocationServiceTests {
     }
 
     /// An OCSPRequest for `serial` of the test issuer, optionally with a nonce.
-    private func request(_ responder: OCSPResponder, serial: String, nonce: [UInt8]?) throws -> [UInt8] {
+    func request(_ responder: OCSPResponder, serial: String, nonce: [UInt8]?) throws -> [UInt8] {
         let hashes = try #require(responder.issuerHashes["iss-test"]?[.sha1])
         let certID = try OCSPCertID(
             hashAlgorithm: .sha1, issuerNameHash: hashes.name, issuerKeyHash: hashes.key,

@@ -1,5 +1,6 @@
 import ConnectorAPI
 import Crypto
+import Foundation
 import X509
 import _CryptoExtras
 
@@ -79,11 +80,13 @@ public struct SoftwareSigner: CASigner {
     public func signSynchronously(_ bytes: [UInt8]) throws -> [UInt8] {
         switch key {
         case .p256(let k):
-            try ECDSASignatureDER.encode(
-                signer: Array(try k.signature(for: SHA256.hash(data: bytes)).rawRepresentation), coordinateSize: 32)
+            try k.signature(for: SHA256.hash(data: bytes)).rawRepresentation.withUnsafeBytes {
+                try ECDSASignatureDER.encode(signer: $0, coordinateSize: 32)
+            }
         case .p384(let k):
-            try ECDSASignatureDER.encode(
-                signer: Array(try k.signature(for: SHA384.hash(data: bytes)).rawRepresentation), coordinateSize: 48)
+            try k.signature(for: SHA384.hash(data: bytes)).rawRepresentation.withUnsafeBytes {
+                try ECDSASignatureDER.encode(signer: $0, coordinateSize: 48)
+            }
         case .rsa(let k): Array(try k.signature(for: SHA256.hash(data: bytes), padding: .insecurePKCS1v1_5).rawRepresentation)
         }
     }

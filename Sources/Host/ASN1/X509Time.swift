@@ -40,12 +40,23 @@ struct X509Time: DERSerializable, Sendable, Hashable {
 }
 
 extension X509Time {
-    /// The DER of GeneralizedTime `YYYYMMDDHHMMSSZ` for `date`'s whole second (years 0–9999), built
-    /// from `gmtime_r` digits: a signed OCSP response holds three.
+    /// Octets of a GeneralizedTime `YYYYMMDDHHMMSSZ` with its tag and length.
+    static let generalizedTimeLength = 17
+
+    /// The DER of GeneralizedTime `YYYYMMDDHHMMSSZ` for `date`'s whole second (years 0–9999).
     static func generalizedTimeDER(_ date: Date) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(generalizedTimeLength)
+        appendGeneralizedTime(date, to: &out)
+        return out
+    }
+
+    /// Appends ``generalizedTimeDER(_:)``, built from `gmtime_r` digits: a signed OCSP response
+    /// holds three, written straight into its encoding.
+    static func appendGeneralizedTime(_ date: Date, to out: inout [UInt8]) {
         let t = gmtime(date)
-        var out: [UInt8] = [0x18, 0x0F]
-        out.reserveCapacity(17)
+        out.append(0x18)
+        out.append(0x0F)
         func digits(_ value: Int32, _ count: Int) {
             var divisor: Int32 = 1
             for _ in 1..<count { divisor *= 10 }
@@ -63,7 +74,6 @@ extension X509Time {
         digits(t.tm_min, 2)
         digits(t.tm_sec, 2)
         out.append(0x5A)
-        return out
     }
 }
 

@@ -17,9 +17,42 @@ struct OCSPFastPath: Sendable {
         case post(body: [UInt8])
     }
 
+    /// Where each event loop collects its live signatures (``OCSPSigningBatch``).
+    let batches = OCSPSigningBatches()
+
+    /// What memory decided for a request.
+    enum Decision {
+        /// The response, made already.
+        case respond(OCSPHTTPResponse)
+        /// A nonce request, counted and admitted: its response needs a live signature.
+        case sign(Signing)
+    }
+
+    /// A live signature still to be made: ``response()`` makes it and the response around it.
+    struct Signing {
+        let responder: OCSPResponder
+        let plan: OCSPResponder.Plan
+        let get: Bool
+
+        func response() -> OCSPHTTPResponse {
+            // A signed answer carries no cache window, so `If-None-Match` never applies.
+            OCSPHTTPResponse(responder.finish(plan), cacheable: get, ifNoneMatch: nil)
+        }
+    }
+
     /// The response when memory answers the request (after the per-IP limit, counted like the
     /// router's), or `nil` when the router must: then nothing was counted or charged.
     func respond(_ request: Request, issuerID: String, ifNoneMatch: () -> String?, ip: () -> String) -> OCSPHTTPResponse? {
+        switch decide(request, issuerID: issuerID, ifNoneMatch: ifNoneMatch, ip: ip) {
+        case .respond(let response): response
+        case .sign(let signing): signing.response()
+        case nil: nil
+        }
+    }
+
+    /// ``respond(_:issuerID:ifNoneMatch:ip:)`` up to the live signature, which the caller makes
+    /// when it suits it (``OCSPRawChannelHandler`` makes a loop's signatures together).
+    func decide(_ request: Request, issuerID: String, ifNoneMatch: () -> String?, ip: () -> String) -> Decision? {
         let raw: [UInt8]
         let decode: () -> OCSPResponder.Input?
         switch request {
@@ -40,8 +73,9 @@ struct OCSPFastPath: Sendable {
         let get: Bool
         if case .get = request { get = true } else { get = false }
         metrics.increment(.ocsp, get ? "request_get" : "request_post")
-        guard PKIController.admitted(ip(), limiter: limiter, metrics: metrics) else { return .rateLimited }
-        return OCSPHTTPResponse(responder.finish(plan), cacheable: get, ifNoneMatch: ifNoneMatch())
+        guard PKIController.admitted(ip(), limiter: limiter, metrics: metrics) else { return .respond(.rateLimited) }
+        if case .sign = plan { return .sign(Signing(responder: responder, plan: plan, get: get)) }
+        return .respond(OCSPHTTPResponse(responder.finish(plan), cacheable: get, ifNoneMatch: ifNoneMatch()))
     }
 
     /// The issuer of `POST /.well-known/pki/ocsp/{issuer}` or `GET /.well-known/pki/ocsp/{issuer}/…`

@@ -22,7 +22,8 @@ struct OCSPFastPathChannel: ServerChildChannel {
             let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             // Before the encoder: its writes are whole HTTP/1 responses, already encoded.
-            try pipeline.addHandler(OCSPRawChannelHandler(fastPath, order: order), position: .before(encoder))
+            let batch = fastPath.batches.batch(on: channel.eventLoop)
+            try pipeline.addHandler(OCSPRawChannelHandler(fastPath, order: order, batch: batch), position: .before(encoder))
             try pipeline.addHandler(OCSPChannelHandler(fastPath, order: order), position: .after(decoder))
             return value
         }

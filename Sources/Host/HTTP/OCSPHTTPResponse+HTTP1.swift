@@ -11,7 +11,9 @@ extension OCSPHTTPResponse {
     ///   - date: the `Date` header's value.
     func http1Bytes(http11: Bool, keepAlive: Bool, date: String, allocator: ByteBufferAllocator) -> ByteBuffer {
         let bodyCount = body?.count ?? 0
-        var capacity = 64 + bodyCount
+        // The status line, `Date`, `Content-Length` and `Connection` (about 100 octets), so the
+        // buffer is allocated once.
+        var capacity = 128 + status.reasonPhrase.utf8.count + date.utf8.count + bodyCount
         for field in fields { capacity += field.name.rawName.utf8.count + field.value.utf8.count + 4 }
         var buffer = allocator.buffer(capacity: capacity)
         buffer.writeString(http11 ? "HTTP/1.1 " : "HTTP/1.0 ")

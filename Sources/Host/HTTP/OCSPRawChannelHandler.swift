@@ -29,6 +29,9 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
         case forwarding(remaining: Int)
         /// A complete OCSP request, at the start of `buffer`, waits for the gate.
         case waiting(HTTP1RequestFrame, issuerID: String)
+        /// A nonce request, read from `buffer` already, waits for its live signature
+        /// (``OCSPSigningBatch``).
+        case signing(HTTP1RequestFrame)
         /// Everything goes to the decoder from now on.
         case passthrough
         /// Answered with `Connection: close`; anything after is dropped.
@@ -37,6 +40,7 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
 
     private let fastPath: OCSPFastPath
     private let order: OCSPConnectionOrder
+    private let batch: OCSPSigningBatch
     private var mode = Mode.reading
     /// Read and not yet answered or passed on.
     private var buffer = ByteBuffer()
@@ -46,9 +50,10 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
     private var inputClosed = false
     private var date = HTTPDate.Cache()
 
-    init(_ fastPath: OCSPFastPath, order: OCSPConnectionOrder) {
+    init(_ fastPath: OCSPFastPath, order: OCSPConnectionOrder, batch: OCSPSigningBatch) {
         self.fastPath = fastPath
         self.order = order
+        self.batch = batch
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -58,7 +63,7 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
             pass(chunk, context: context)
         case .closed:
             return
-        case .reading, .forwarding, .waiting:
+        case .reading, .forwarding, .waiting, .signing:
             if buffer.readableBytes == 0 {
                 buffer = chunk
             } else {
@@ -71,14 +76,22 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
     /// At the end of the input (the client closed its sending side), what is buffered — an
     /// incomplete request, or requests behind an answered one — goes to the decoder, which reads
     /// or refuses it as at any end of input, and then the event. While a request waits for the
-    /// gate, the event waits with it: the answer comes first.
+    /// gate or for its signature, the event waits with it: the answer comes first.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard event as? ChannelEvent == .some(.inputClosed) else { return context.fireUserInboundEventTriggered(event) }
-        if case .waiting = mode {
+        if isAwaiting {
             inputClosed = true
             return
         }
         endInput(context: context)
+    }
+
+    /// A request waits for the gate or for its signature.
+    private var isAwaiting: Bool {
+        switch mode {
+        case .waiting, .signing: true
+        case .reading, .forwarding, .passthrough, .closed: false
+        }
     }
 
     /// The end of the input, behind what was buffered.
@@ -94,7 +107,7 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
 
     private func handOverAtEnd(context: ChannelHandlerContext) {
         switch mode {
-        case .reading, .forwarding, .waiting:
+        case .reading, .forwarding, .waiting, .signing:
             guard buffer.readableBytes > 0 else { return }
             passThrough(context: context)
             burst.finish(context: context)
@@ -127,7 +140,7 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
                 case .frame(let frame):
                     guard take(frame, context: context) else { return }
                 }
-            case .waiting, .passthrough, .closed:
+            case .waiting, .signing, .passthrough, .closed:
                 return
             }
         }
@@ -150,8 +163,7 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
             }
             return false
         }
-        answer(frame, issuerID: issuerID, context: context)
-        return true
+        return answer(frame, issuerID: issuerID, context: context)
     }
 
     /// The gate's answer for the waiting request: memory may be used (`usable`) or the router
@@ -164,23 +176,42 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
             return
         }
         if usable {
-            answer(frame, issuerID: issuerID, context: context)
+            // A live signature goes on in the batch; `resume` then reads nothing further.
+            _ = answer(frame, issuerID: issuerID, context: context)
         } else {
             forward(frame, declined: true, context: context)
         }
+        resume(context: context)
+    }
+
+    /// The live-signed response for the request in `.signing` mode (from ``OCSPSigningBatch``),
+    /// written; then what arrived meanwhile is read.
+    func signed(_ response: OCSPHTTPResponse, context: ChannelHandlerContext) {
+        guard case .signing(let frame) = mode else { return }
+        mode = .reading
+        guard context.channel.isActive else {
+            buffer.clear()
+            return
+        }
+        write(response, for: frame, context: context)
+        resume(context: context)
+    }
+
+    /// After a wait, outside any read burst: reads what was buffered, sends what was written or
+    /// passed on, and delivers an end of input that came meanwhile.
+    private func resume(context: ChannelHandlerContext) {
         process(context: context)
-        // Not inside a read burst: what was written or passed on must go now.
         burst.finish(context: context)
-        // The input ended meanwhile: now, unless the next buffered request waits for the gate.
-        if inputClosed {
-            if case .waiting = mode { return }
+        // Now, unless the next buffered request waits in its turn.
+        if inputClosed, !isAwaiting {
             inputClosed = false
             endInput(context: context)
         }
     }
 
-    /// Answers the complete request at the start of `buffer` from memory, or passes it on.
-    private func answer(_ frame: HTTP1RequestFrame, issuerID: String, context: ChannelHandlerContext) {
+    /// Answers the complete request at the start of `buffer` from memory, or passes it on;
+    /// `false` when its answer waits for a live signature.
+    private func answer(_ frame: HTTP1RequestFrame, issuerID: String, context: ChannelHandlerContext) -> Bool {
         let start = buffer.readerIndex
         let request: OCSPFastPath.Request
         if frame.method == .post {
@@ -188,12 +219,29 @@ final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandle
         } else {
             request = .get(path: buffer.getString(at: start + frame.target.lowerBound, length: frame.target.count) ?? "")
         }
-        let response = fastPath.respond(
+        let decision = fastPath.decide(
             request, issuerID: issuerID,
             ifNoneMatch: { frame.ifNoneMatch.flatMap { self.buffer.getString(at: start + $0.lowerBound, length: $0.count) } },
             ip: { self.remoteIP(context: context) })
-        guard let response else { return forward(frame, declined: true, context: context) }
+        guard let decision else {
+            forward(frame, declined: true, context: context)
+            return true
+        }
         buffer.moveReaderIndex(forwardBy: frame.length)
+        switch decision {
+        case .respond(let response):
+            write(response, for: frame, context: context)
+            return true
+        case .sign(let signing):
+            mode = .signing(frame)
+            batch.add(signing, for: self, context: context)
+            return false
+        }
+    }
+
+    /// Writes the answer to `frame` (flushed at the end of the burst, or at once when the
+    /// connection closes after it).
+    private func write(_ response: OCSPHTTPResponse, for frame: HTTP1RequestFrame, context: ChannelHandlerContext) {
         context.write(
             wrapOutboundOut(
                 response.http1Bytes(

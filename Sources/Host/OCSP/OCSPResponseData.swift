@@ -14,48 +14,49 @@ struct OCSPResponseData: DERSerializable, Sendable {
     var responses: [OCSPSingleResponse]
     var extensions: [Certificate.Extension]
 
+    /// The encoding in one buffer of its exact size: every length is known before its content.
     func derBytes() throws -> [UInt8] {
-        let producedAtDER = X509Time.generalizedTimeDER(producedAt)
-        var responsesDER: [UInt8] = []
-        for response in responses { try response.append(to: &responsesDER) }
-        let extensionsDER = try Self.extensionsDER(extensions)
+        let statuses = try responses.map { try $0.status.derBytes() }
+        var responsesLength = 0
+        for (response, status) in zip(responses, statuses) { responsesLength += response.encodedLength(status: status) }
+        var extensionsLength = 0
+        for e in extensions { extensionsLength += DEREnvelope.encodedLength(try Self.extensionContentLength(e)) }
         let keyHash = DEREnvelope.encodedLength(responderKeyHash.count)
         let content =
-            DEREnvelope.encodedLength(keyHash) + producedAtDER.count + DEREnvelope.encodedLength(responsesDER.count)
-            + (extensionsDER.isEmpty ? 0 : DEREnvelope.encodedLength(extensionsDER.count))
+            DEREnvelope.encodedLength(keyHash) + X509Time.generalizedTimeLength + DEREnvelope.encodedLength(responsesLength)
+            + (extensions.isEmpty ? 0 : DEREnvelope.encodedLength(DEREnvelope.encodedLength(extensionsLength)))
         var out: [UInt8] = []
         out.reserveCapacity(DEREnvelope.encodedLength(content))
         DEREnvelope.appendHeader(0x30, contentLength: content, to: &out)
         DEREnvelope.appendHeader(0xA2, contentLength: keyHash, to: &out)
         DEREnvelope.appendHeader(0x04, contentLength: responderKeyHash.count, to: &out)
         out.append(contentsOf: responderKeyHash)
-        out.append(contentsOf: producedAtDER)
-        DEREnvelope.appendHeader(0x30, contentLength: responsesDER.count, to: &out)
-        out.append(contentsOf: responsesDER)
-        if !extensionsDER.isEmpty {
-            DEREnvelope.appendHeader(0xA1, contentLength: extensionsDER.count, to: &out)
-            out.append(contentsOf: extensionsDER)
+        X509Time.appendGeneralizedTime(producedAt, to: &out)
+        DEREnvelope.appendHeader(0x30, contentLength: responsesLength, to: &out)
+        for (response, status) in zip(responses, statuses) { response.append(status: status, to: &out) }
+        if !extensions.isEmpty {
+            DEREnvelope.appendHeader(0xA1, contentLength: DEREnvelope.encodedLength(extensionsLength), to: &out)
+            DEREnvelope.appendHeader(0x30, contentLength: extensionsLength, to: &out)
+            for e in extensions {
+                DEREnvelope.appendHeader(0x30, contentLength: try Self.extensionContentLength(e), to: &out)
+                out.append(contentsOf: try Self.oidDER(e))
+                if e.critical { out.append(contentsOf: [0x01, 0x01, 0xFF]) }
+                DEREnvelope.appendHeader(0x04, contentLength: e.value.count, to: &out)
+                out.append(contentsOf: e.value)
+            }
         }
         return out
     }
 
-    /// `Extensions ::= SEQUENCE OF Extension` with `Extension ::= SEQUENCE { extnID OBJECT IDENTIFIER,
-    /// critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }` (RFC 5280 §4.1); `[]` for none.
-    /// In practice one extension, the echoed nonce, whose OID bytes are known.
-    private static func extensionsDER(_ extensions: [Certificate.Extension]) throws -> [UInt8] {
-        guard !extensions.isEmpty else { return [] }
-        var list: [UInt8] = []
-        for e in extensions {
-            let oid = e.oid == OCSPNonce.oid ? OCSPNonce.oidDER : try DER.Serializer.bytes(of: e.oid)
-            let critical: [UInt8] = e.critical ? [0x01, 0x01, 0xFF] : []
-            let value = DEREnvelope.encodedLength(e.value.count)
-            DEREnvelope.appendHeader(0x30, contentLength: oid.count + critical.count + value, to: &list)
-            list.append(contentsOf: oid)
-            list.append(contentsOf: critical)
-            DEREnvelope.appendHeader(0x04, contentLength: e.value.count, to: &list)
-            list.append(contentsOf: e.value)
-        }
-        return DEREnvelope.wrap(0x30, list)
+    /// One `Extension ::= SEQUENCE { extnID OBJECT IDENTIFIER, critical BOOLEAN DEFAULT FALSE,
+    /// extnValue OCTET STRING }` (RFC 5280 §4.1): its content's length. In practice the one
+    /// extension is the echoed nonce, whose OID bytes are known.
+    private static func extensionContentLength(_ e: Certificate.Extension) throws -> Int {
+        try oidDER(e).count + (e.critical ? 3 : 0) + DEREnvelope.encodedLength(e.value.count)
+    }
+
+    private static func oidDER(_ e: Certificate.Extension) throws -> [UInt8] {
+        e.oid == OCSPNonce.oid ? OCSPNonce.oidDER : try DER.Serializer.bytes(of: e.oid)
     }
 
     func serialize(into coder: inout DER.Serializer) throws {

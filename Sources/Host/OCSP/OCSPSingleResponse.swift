@@ -10,24 +10,31 @@ struct OCSPSingleResponse: DERSerializable, Sendable {
     var nextUpdate: Date
 
     func derBytes() throws -> [UInt8] {
+        let status = try status.derBytes()
         var out: [UInt8] = []
-        try append(to: &out)
+        out.reserveCapacity(encodedLength(status: status))
+        append(status: status, to: &out)
         return out
     }
 
-    /// Appends the DER encoding, its length written first.
-    func append(to out: inout [UInt8]) throws {
-        let status = try status.derBytes()
-        let thisUpdateDER = X509Time.generalizedTimeDER(thisUpdate)
-        let nextUpdateDER = X509Time.generalizedTimeDER(nextUpdate)
-        let content = certID.encoded.count + status.count + thisUpdateDER.count + DEREnvelope.encodedLength(nextUpdateDER.count)
-        out.reserveCapacity(out.count + DEREnvelope.encodedLength(content))
-        DEREnvelope.appendHeader(0x30, contentLength: content, to: &out)
+    /// The DER encoding's length; `status` is this response's ``OCSPCertStatus/derBytes()``.
+    func encodedLength(status: [UInt8]) -> Int {
+        DEREnvelope.encodedLength(contentLength(status: status))
+    }
+
+    private func contentLength(status: [UInt8]) -> Int {
+        let time = X509Time.generalizedTimeLength
+        return certID.encoded.count + status.count + time + DEREnvelope.encodedLength(time)
+    }
+
+    /// Appends the DER encoding, its length written first and each byte once.
+    func append(status: [UInt8], to out: inout [UInt8]) {
+        DEREnvelope.appendHeader(0x30, contentLength: contentLength(status: status), to: &out)
         out.append(contentsOf: certID.encoded)
         out.append(contentsOf: status)
-        out.append(contentsOf: thisUpdateDER)
-        DEREnvelope.appendHeader(0xA0, contentLength: nextUpdateDER.count, to: &out)
-        out.append(contentsOf: nextUpdateDER)
+        X509Time.appendGeneralizedTime(thisUpdate, to: &out)
+        DEREnvelope.appendHeader(0xA0, contentLength: X509Time.generalizedTimeLength, to: &out)
+        X509Time.appendGeneralizedTime(nextUpdate, to: &out)
     }
 
     func serialize(into coder: inout DER.Serializer) throws {
