@@ -19,6 +19,15 @@ import Testing
         return result.stdout + result.stderr
     }
 
+    /// A fresh certctl on `database` (`sqlite` or `postgresql`): the server's environment, and on
+    /// PostgreSQL the certificate its HTTPS listener presents (for the metrics).
+    private func setUp(_ database: String) async throws -> (Certctl, [String: String], tls: URL?) {
+        let certctl = try Certctl()
+        guard database == "postgresql" else { return (certctl, [:], nil) }
+        let url = try await PostgresTests.freshDatabase(try PostgresTests.clusterURL)
+        return (certctl, ["CERTCTL_DATABASE_URL": url], certctl.directory.appendingPathComponent("data/tls/server.crt"))
+    }
+
     /// A status answered from memory is re-read in the background before it expires, so a
     /// steady stream of nonce requests keeps being answered from memory. The timeline runs in one
     /// Python process (`reread_timeline.py`, Python `cryptography` as the client), so no process
@@ -187,13 +196,7 @@ import Testing
     /// requests also wait for the change counter before they are signed.
     @Test(arguments: ["sqlite", "postgresql"])
     func nonceAnswersSignedInBatchesReachTheirOwnConnections(database: String) async throws {
-        let certctl = try Certctl()
-        var environment: [String: String] = [:]
-        var tls: URL?
-        if database == "postgresql" {
-            environment["CERTCTL_DATABASE_URL"] = try await PostgresTests.freshDatabase(try PostgresTests.clusterURL)
-            tls = certctl.directory.appendingPathComponent("data/tls/server.crt")
-        }
+        let (certctl, environment, tls) = try await setUp(database)
         try await ServerProcess.with(certctl, environment: environment) { server in
             _ = try await server.issue("good")
             let revoked = try #require(try await server.issue("revoked")["id"] as? String)
@@ -227,11 +230,7 @@ import Testing
     /// handler held go to NIO's decoder, which refuses the incomplete request as before).
     @Test(arguments: ["sqlite", "postgresql"])
     func halfClosedConnectionsAreAnsweredOrClosed(database: String) async throws {
-        let certctl = try Certctl()
-        var environment: [String: String] = [:]
-        if database == "postgresql" {
-            environment["CERTCTL_DATABASE_URL"] = try await PostgresTests.freshDatabase(try PostgresTests.clusterURL)
-        }
+        let (certctl, environment, _) = try await setUp(database)
         try await ServerProcess.with(certctl, environment: environment) { server in
             let serial = try #require(try await server.issue("leaf")["serial"] as? String)
             let result = try await Python.inline(
@@ -267,13 +266,7 @@ import Testing
     /// requests behind it are held and then read in order.
     @Test(arguments: ["sqlite", "postgresql"])
     func pipelinedRequestsKeepTheirOrderAndConnectionCloseIsHonoured(database: String) async throws {
-        let certctl = try Certctl()
-        var environment: [String: String] = [:]
-        var tls: URL?
-        if database == "postgresql" {
-            environment["CERTCTL_DATABASE_URL"] = try await PostgresTests.freshDatabase(try PostgresTests.clusterURL)
-            tls = certctl.directory.appendingPathComponent("data/tls/server.crt")
-        }
+        let (certctl, environment, tls) = try await setUp(database)
         try await ServerProcess.with(certctl, environment: environment) { server in
             let serial = try #require(try await server.issue("leaf")["serial"] as? String)
             let ocspPath = "/.well-known/pki/ocsp/iss-local/\(serial)"

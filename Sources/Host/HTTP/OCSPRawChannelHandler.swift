@@ -13,7 +13,8 @@ import NIOCore
 /// ``OCSPChannelHandler`` still answers OCSP from memory). On a shared database
 /// (``OCSPFastPath/gate``) a complete OCSP request first waits for the ``OCSPEpochGate``, unless
 /// its lease is current (``OCSPEpochGate/isCurrent()``); what arrives meanwhile is buffered and read
-/// afterwards.
+/// afterwards. The same holds while a nonce request waits for its live signature, which the event
+/// loop's ``OCSPSigningBatch`` makes after the loop's pass over its ready connections.
 final class OCSPRawChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
