@@ -19,7 +19,7 @@ final class OCSPSigningBatch {
 
     private let eventLoop: any EventLoop
     private var jobs: [Job] = []
-    /// `jobs`' storage between batches, so a batch allocates nothing.
+    /// `jobs`' storage between batches, so the queue is not allocated anew for each batch.
     private var spare: [Job] = []
     private var responses: [OCSPHTTPResponse] = []
 
