@@ -43,16 +43,9 @@ extension X509Time {
     /// Octets of a GeneralizedTime `YYYYMMDDHHMMSSZ` with its tag and length.
     static let generalizedTimeLength = 17
 
-    /// The DER of GeneralizedTime `YYYYMMDDHHMMSSZ` for `date`'s whole second (years 0–9999).
-    static func generalizedTimeDER(_ date: Date) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(generalizedTimeLength)
-        appendGeneralizedTime(date, to: &out)
-        return out
-    }
-
-    /// Appends ``generalizedTimeDER(_:)``, built from `gmtime_r` digits: a signed OCSP response
-    /// holds three, written straight into its encoding.
+    /// Appends the DER of GeneralizedTime `YYYYMMDDHHMMSSZ` for `date`'s whole second (years
+    /// 0–9999), built from `gmtime_r` digits: a signed OCSP response holds three, written straight
+    /// into its encoding.
     static func appendGeneralizedTime(_ date: Date, to out: inout [UInt8]) {
         let t = gmtime(date)
         out.append(0x18)

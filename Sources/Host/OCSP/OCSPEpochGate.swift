@@ -212,13 +212,9 @@ final class OCSPEpochGate: Service, Sendable {
             state.lease.polled(startedAt: started)
             return state.acknowledged
         }
-        guard acknowledged != value else { return }
-        do {
-            try await leases.acknowledge(value)
-            state.withLock { $0.acknowledged = value }
-        } catch {
-            return
-        }
+        // Recorded only once the database has it; a failed acknowledgement is tried again next poll.
+        guard acknowledged != value, (try? await leases.acknowledge(value)) != nil else { return }
+        state.withLock { $0.acknowledged = value }
     }
 
     /// Stops using memory without reads, then ends the lease in the database.
