@@ -11,7 +11,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "certctl",
-    platforms: [.macOS(.v15)],
+    // Linux only: the host, plugins and tests use Glibc (posix_spawn, waitid, dlopen).
     products: [
         .executable(name: "certctl", targets: ["certctl"]),
         .library(name: "ConnectorAPI", targets: ["ConnectorAPI"]),
@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
@@ -31,37 +32,48 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
     ],
     targets: [
+        // The contract a connector implements: protocols and value types only.
         .target(
             name: "ConnectorAPI",
+            dependencies: [.product(name: "X509", package: "swift-certificates")],
+            swiftSettings: swiftSettings
+        ),
+        // Helpers the built-in connectors and the host share, outside the contract: secret files,
+        // durations, key types, child processes.
+        .target(
+            name: "ConnectorSupport",
             dependencies: [
+                "ConnectorAPI",
                 .product(name: "X509", package: "swift-certificates"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
+        // The one place certificates, CA and responder certificates are built for a CA key behind a
+        // CASigner: used by the host (CRL/OCSP, responders) and the signer-backed connectors.
         .target(
-            name: "SignerIssuance",
+            name: "IssuingKit",
             dependencies: [
                 "ConnectorAPI",
+                "ConnectorSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
-            path: "Sources/Connectors/SignerIssuance",
             swiftSettings: swiftSettings
         ),
         .target(
             name: "LocalCAConnector",
             dependencies: [
                 "ConnectorAPI",
-                "SignerIssuance",
+                "ConnectorSupport",
+                "IssuingKit",
                 .product(name: "X509", package: "swift-certificates"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             path: "Sources/Connectors/LocalCA",
             swiftSettings: swiftSettings
@@ -76,12 +88,14 @@ let package = Package(
             name: "PKCS11Connector",
             dependencies: [
                 "ConnectorAPI",
-                "SignerIssuance",
+                "ConnectorSupport",
+                "IssuingKit",
                 "CPKCS11",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Sources/Connectors/PKCS11",
@@ -91,6 +105,7 @@ let package = Package(
             name: "ACMEConnector",
             dependencies: [
                 "ConnectorAPI",
+                "ConnectorSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -107,7 +122,8 @@ let package = Package(
             name: "ExternalConnector",
             dependencies: [
                 "ConnectorAPI",
-                "SignerIssuance",
+                "ConnectorSupport",
+                "IssuingKit",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -127,7 +143,8 @@ let package = Package(
             name: "Host",
             dependencies: [
                 "ConnectorAPI",
-                "SignerIssuance",
+                "ConnectorSupport",
+                "IssuingKit",
                 "CSQLite",
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -135,10 +152,12 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -162,14 +181,14 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "UnitTests",
             dependencies: [
-                "ConnectorAPI", "SignerIssuance", "LocalCAConnector", "PKCS11Connector", "ACMEConnector", "ExternalConnector", "Host",
+                "ConnectorAPI", "ConnectorSupport", "IssuingKit", "LocalCAConnector", "PKCS11Connector", "ACMEConnector",
+                "ExternalConnector", "Host",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -187,10 +206,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: [
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
+            dependencies: ["ConnectorSupport"],
             exclude: ["Python", "Fixtures"],
             swiftSettings: swiftSettings
         ),

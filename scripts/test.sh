@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what the tests need, builds once
-# (warning-free), checks formatting, then runs unit and integration tests.
+# (warning-free, every import declared in Package.swift), checks formatting and the ConnectorAPI
+# documentation, then runs unit and integration tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 log=$(mktemp)
-if ! swift build --build-tests >"$log" 2>&1; then
+if ! swift build --build-tests --explicit-target-dependency-import-check error >"$log" 2>&1; then
     grep -vE '^\[[0-9]+/[0-9]+\]' "$log" >&2
     echo "test: build failed" >&2
     exit 1
@@ -18,6 +19,13 @@ if grep -E "^$PWD/(Sources|Tests)/.*warning:" "$log"; then
 fi
 
 swift format lint --strict -r Sources Tests Package.swift
+
+# The ConnectorAPI reference (DocC, offline): broken symbol links or articles fail the run.
+if ! swift package --disable-sandbox generate-documentation --target ConnectorAPI --warnings-as-errors >"$log" 2>&1; then
+    grep -vE '^\[[0-9]+/[0-9]+\]' "$log" >&2
+    echo "test: the ConnectorAPI documentation does not build" >&2
+    exit 1
+fi
 
 # A throwaway PostgreSQL for the storage suite, removed however the tests end.
 pgdir=$(mktemp -d /tmp/certctl-pg.XXXXXX)

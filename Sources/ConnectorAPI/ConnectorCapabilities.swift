@@ -1,18 +1,15 @@
-/// What an issuer connector supports, as reported to API clients.
-public struct ConnectorCapabilities: Sendable, Hashable, Codable {
-    /// The host can publish a CRL for this issuer (it needs a CA signer).
-    public var crl: Bool
-    /// The host can answer OCSP for this issuer (it needs a CA signer).
-    public var ocsp: Bool
-    /// Certificates from this issuer can be revoked through the API.
+/// What a connector declares it can do beyond issuing.
+///
+/// CRL and OCSP are not declared: the host publishes them exactly for connectors whose CA key
+/// signs through it (``CASigningConnector``), and reports them that way in `GET /api/v1/issuers`.
+public struct ConnectorCapabilities: Sendable, Hashable {
+    /// Certificates from this issuer can be revoked through certctl. For a ``CASigningConnector``
+    /// the host records and publishes the revocation; otherwise ``IssuerConnector/revoke(_:)``
+    /// forwards it to the CA first.
     public var revoke: Bool
 
-    public init(crl: Bool, ocsp: Bool, revoke: Bool) {
-        self.crl = crl
-        self.ocsp = ocsp
+    /// - Parameter revoke: see ``revoke``.
+    public init(revoke: Bool) {
         self.revoke = revoke
     }
-
-    /// A connector whose CA key signs through the host: CRL, OCSP and revocation all available.
-    public static let signerBacked = ConnectorCapabilities(crl: true, ocsp: true, revoke: true)
 }

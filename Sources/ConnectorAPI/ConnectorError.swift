@@ -21,6 +21,7 @@ public struct ConnectorError: Error, Sendable, Hashable, CustomStringConvertible
         /// A bug or local failure inside the connector (HTTP 500). Not retryable.
         public static let internalFailure = Code(backing: .internalFailure)
 
+        /// The code's name, e.g. `unavailable`.
         public var description: String {
             switch backing {
             case .invalidConfiguration: "invalidConfiguration"
@@ -34,12 +35,20 @@ public struct ConnectorError: Error, Sendable, Hashable, CustomStringConvertible
         }
     }
 
+    /// What went wrong; decides the HTTP status and whether a retry may help.
     public var code: Code
     /// Human-readable, safe to return to API clients and to log.
     public var message: String
+    /// Where the error was made (`#fileID`), for logs.
     public var file: String
+    /// The line where the error was made.
     public var line: UInt
 
+    /// - Parameters:
+    ///   - code: the classification.
+    ///   - message: human-readable, shown to API clients: never a secret.
+    ///   - file: where the error was made (default: the caller's file).
+    ///   - line: the line where the error was made.
     public init(_ code: Code, _ message: String, file: String = #fileID, line: UInt = #line) {
         self.code = code
         self.message = message
@@ -55,6 +64,7 @@ public struct ConnectorError: Error, Sendable, Hashable, CustomStringConvertible
         }
     }
 
+    /// `ConnectorError.<code>: <message>`.
     public var description: String { "ConnectorError.\(code): \(message)" }
 
     /// `message` prefixed with `issuer <id>: `, unless it already names that issuer.
@@ -67,9 +77,11 @@ public struct ConnectorError: Error, Sendable, Hashable, CustomStringConvertible
         ConnectorError(.invalidConfiguration, Self.naming(issuer: id, message), file: file, line: line)
     }
 
+    /// A configuration error (`invalidConfiguration`): stops start-up with `message`.
     public static func invalidConfiguration(_ message: String, file: String = #fileID, line: UInt = #line) -> Self {
         Self(.invalidConfiguration, message, file: file, line: line)
     }
+    /// A request this CA will not do (`rejected`, HTTP 422).
     public static func rejected(_ message: String, file: String = #fileID, line: UInt = #line) -> Self {
         Self(.rejected, message, file: file, line: line)
     }

@@ -1,116 +1,110 @@
 import Foundation
 
-/// A connector's configuration keys, read strictly: every getter names the issuer and key in its
-/// error, and ``validateNoUnknownKeys(_:)`` turns a typo into a startup error instead of a silent
-/// default.
-public struct ConnectorOptions: Sendable {
-    /// Raw values as they came from YAML (scalars as strings).
-    public private(set) var values: [String: String]
-    /// Keys whose value is a YAML list of scalars (e.g. a command line).
-    public private(set) var lists: [String: [String]]
-    /// Keys whose value is a YAML mapping of scalars (e.g. environment variables).
-    public private(set) var maps: [String: [String: String]]
-    /// Directory that relative paths resolve against (the config file's directory).
+/// A connector's own configuration keys: everything in its `issuers:` entry except the keys the
+/// host reads itself (`id`, `type`, `max_validity`, `default_validity`).
+///
+/// A connector declares its options as a `Decodable` type and calls ``decode(_:)`` in its
+/// ``ConnectorFactory/make(_:)``:
+///
+/// ```swift
+/// struct Options: Decodable {
+///     var keyFile: URL          // key_file: a path, resolved against the config file's directory
+///     var maxSessions: Int?     // max_sessions: optional
+/// }
+/// let options = try configuration.options.decode(Options.self)
+/// ```
+///
+/// Keys the type does not read are refused, so a typo stops start-up instead of becoming a
+/// silent default; every error names the issuer and the key.
+public struct ConnectorOptions: Sendable, Hashable {
+    /// The values as they came from the configuration file.
+    public var values: [String: OptionValue]
+    /// The directory relative paths resolve against (the configuration file's directory).
     public var baseDirectory: URL
-    /// Issuer id, used in error messages.
+    /// The issuer id, for error messages.
     public var issuerID: String
 
-    public init(
-        values: [String: String], lists: [String: [String]] = [:], maps: [String: [String: String]] = [:], baseDirectory: URL,
-        issuerID: String
-    ) {
+    /// - Parameters:
+    ///   - values: the connector's keys and their values.
+    ///   - baseDirectory: where relative paths resolve.
+    ///   - issuerID: the issuer these options configure.
+    public init(_ values: [String: OptionValue], baseDirectory: URL, issuerID: String) {
         self.values = values
-        self.lists = lists
-        self.maps = maps
         self.baseDirectory = baseDirectory
         self.issuerID = issuerID
     }
 
-    /// A required string value.
-    public func string(_ key: String) throws -> String {
-        guard let value = values[key], !value.isEmpty else {
-            throw ConnectorError.invalidConfiguration("issuer \(issuerID): missing required key '\(key)'")
+    /// The options as `T`: a property reads the key of its name or of its snake_case form
+    /// (`keyFile` reads `key_file`); scalars parse into strings, booleans, numbers, ``OptionChoice``
+    /// enums and `URL`s (paths, resolved against ``baseDirectory``); an empty value is absent.
+    ///
+    /// - Throws: ``ConnectorError`` `invalidConfiguration` naming the issuer and the key, for a
+    ///   missing required key, a value of the wrong shape or syntax, or a key `T` does not read.
+    public func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T {
+        let context = OptionsDecodingContext(baseDirectory: baseDirectory)
+        let decoder = OptionsDecoder(value: .mapping(values), codingPath: [], context: context)
+        let decoded: T
+        do {
+            decoded = try decoder.decode(type)
+        } catch let error as DecodingError {
+            throw invalid(Self.describe(error) + typoHint(context))
         }
-        return value
+        if let unknown = context.unknownKeys.first {
+            let key = Self.render(unknown.path + [OptionKey(stringValue: unknown.key)])
+            throw invalid("unknown key '\(key)' (known: \(unknown.known.joined(separator: ", ")))")
+        }
+        return decoded
     }
 
-    /// An optional string value.
-    public func optionalString(_ key: String) -> String? {
-        values[key].flatMap { $0.isEmpty ? nil : $0 }
+    /// A configuration error about this issuer: `issuer <id>: <message>`.
+    public func invalid(_ message: String, file: String = #fileID, line: UInt = #line) -> ConnectorError {
+        .invalidConfiguration("issuer \(issuerID): \(message)", file: file, line: line)
     }
 
-    /// A required non-empty list of strings (a YAML sequence).
-    public func list(_ key: String) throws -> [String] {
-        guard let list = lists[key], !list.isEmpty else {
-            if values[key] != nil {
-                throw ConnectorError.invalidConfiguration("issuer \(issuerID): \(key) must be a list, e.g. [\"/usr/bin/tool\", \"--flag\"]")
+    /// Keys given but not read before the decode failed: usually the misspelling of the missing key.
+    private func typoHint(_ context: OptionsDecodingContext) -> String {
+        let unknown = context.unknownKeys.filter(\.path.isEmpty).map { "'\($0.key)'" }
+        return unknown.isEmpty ? "" : " (also given: \(unknown.joined(separator: ", ")), which this connector does not read)"
+    }
+
+    static func render(_ path: [any CodingKey]) -> String {
+        path.reduce(into: "") { text, key in
+            if key.intValue != nil {
+                text += key.stringValue
+            } else {
+                text += (text.isEmpty ? "" : ".") + key.stringValue
             }
-            throw ConnectorError.invalidConfiguration("issuer \(issuerID): missing required key '\(key)' (a list)")
-        }
-        return list
-    }
-
-    /// An optional mapping of strings (a YAML mapping); absent is empty.
-    public func map(_ key: String) throws -> [String: String] {
-        if values[key] != nil || lists[key] != nil {
-            throw ConnectorError.invalidConfiguration("issuer \(issuerID): \(key) must be a mapping of NAME: value")
-        }
-        return maps[key] ?? [:]
-    }
-
-    /// Resolves a path against ``baseDirectory`` when relative.
-    public func resolvePath(_ path: String) -> URL { resolve(path) }
-
-    /// A required path, resolved against ``baseDirectory`` when relative.
-    public func path(_ key: String) throws -> URL {
-        resolve(try string(key))
-    }
-
-    /// An optional path, resolved against ``baseDirectory`` when relative.
-    public func optionalPath(_ key: String) -> URL? {
-        optionalString(key).map(resolve)
-    }
-
-    /// An optional duration (`30s`, `15m`, `1h`, `7d`) in seconds; an unparsable value is an error.
-    public func duration(_ key: String) throws -> Int64? {
-        guard let text = optionalString(key) else { return nil }
-        guard let seconds = ConfigDuration.seconds(text) else {
-            throw ConnectorError.invalidConfiguration("issuer \(issuerID): \(key) '\(text)' is not a duration such as 30s, 15m, 1h or 7d")
-        }
-        return seconds
-    }
-
-    /// An optional positive integer.
-    public func positiveInteger(_ key: String) throws -> Int? {
-        guard let text = optionalString(key) else { return nil }
-        guard let value = Int(text), value > 0 else {
-            throw ConnectorError.invalidConfiguration("issuer \(issuerID): \(key) '\(text)' is not a positive integer")
-        }
-        return value
-    }
-
-    /// An optional boolean (`true`/`false`, also YAML's `yes`/`no`); anything else is an error.
-    public func bool(_ key: String) throws -> Bool? {
-        guard let text = optionalString(key) else { return nil }
-        switch text.lowercased() {
-        case "true", "yes", "on": return true
-        case "false", "no", "off": return false
-        default: throw ConnectorError.invalidConfiguration("issuer \(issuerID): \(key) '\(text)' is not true or false")
         }
     }
 
-    /// Throws when any key is not in `known`, naming the first unknown one.
-    public func validateNoUnknownKeys(_ known: Set<String>) throws {
-        let keys = Set(values.keys).union(lists.keys).union(maps.keys)
-        if let unknown = keys.sorted().first(where: { !known.contains($0) }) {
-            throw ConnectorError.invalidConfiguration(
-                "issuer \(issuerID): unknown key '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))"
-            )
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, let context):
+            let path = render(context.codingPath.last?.stringValue == key.stringValue ? context.codingPath : context.codingPath + [key])
+            return "missing required key '\(path)'"
+        case .valueNotFound(_, let context):
+            return "missing required key '\(render(context.codingPath))'"
+        case .typeMismatch(_, let context), .dataCorrupted(let context):
+            let path = render(context.codingPath)
+            return path.isEmpty ? context.debugDescription : "\(path) \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
         }
     }
+}
 
-    private func resolve(_ path: String) -> URL {
-        if path.hasPrefix("/") { return URL(fileURLWithPath: path).standardizedFileURL }
-        return baseDirectory.appendingPathComponent(path).standardizedFileURL
+/// An option whose value is one of a fixed set of names (`challenge: dns-01`). A `String` enum
+/// that conforms decodes with an error listing the accepted names.
+public protocol OptionChoice: RawRepresentable, CaseIterable, Decodable, Sendable where RawValue == String {}
+
+extension OptionChoice {
+    /// Decodes one of `allCases` by raw value; anything else is an error naming the choices.
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let value = Self(rawValue: text) else {
+            let names = Self.allCases.map(\.rawValue).joined(separator: ", ")
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not one of \(names)"))
+        }
+        self = value
     }
 }

@@ -15,6 +15,7 @@ public protocol ConnectorFactory: Sendable {
 public struct ConnectorRegistry: Sendable {
     private var factories: [String: any ConnectorFactory.Type] = [:]
 
+    /// An empty registry.
     public init() {}
 
     /// Registers a factory under its ``ConnectorFactory/type``. Registering a type twice replaces it.

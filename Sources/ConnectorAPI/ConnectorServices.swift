@@ -5,6 +5,7 @@ public struct ConnectorServices: Sendable {
     /// listener (`CERTCTL_PKI_HTTP_LISTEN` unset), and for commands other than `serve`.
     public var httpChallenges: (any HTTPChallengeStore)?
 
+    /// - Parameter httpChallenges: see ``httpChallenges``.
     public init(httpChallenges: (any HTTPChallengeStore)? = nil) {
         self.httpChallenges = httpChallenges
     }

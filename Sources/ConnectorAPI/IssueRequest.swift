@@ -15,6 +15,11 @@ public struct IssueRequest: Sendable {
     /// URLs the host serves for this issuer, to embed in the certificate.
     public var publicationURLs: PublicationURLs
 
+    /// - Parameters:
+    ///   - csr: the verified request.
+    ///   - notBefore: start of the validity window.
+    ///   - notAfter: end of the validity window.
+    ///   - publicationURLs: the host's URLs for this issuer.
     public init(csr: CertificateSigningRequest, notBefore: Date, notAfter: Date, publicationURLs: PublicationURLs) {
         self.csr = csr
         self.notBefore = notBefore
@@ -33,6 +38,10 @@ public struct PublicationURLs: Sendable, Hashable {
     /// CRL distribution point. Never an empty CDP: `nil` leaves the extension out.
     public var crlDistributionPoint: String?
 
+    /// - Parameters:
+    ///   - caIssuers: see ``caIssuers``.
+    ///   - ocsp: see ``ocsp``.
+    ///   - crlDistributionPoint: see ``crlDistributionPoint``.
     public init(caIssuers: String? = nil, ocsp: String? = nil, crlDistributionPoint: String? = nil) {
         self.caIssuers = caIssuers
         self.ocsp = ocsp

@@ -16,6 +16,12 @@ public struct IssuerConfiguration: Sendable {
     /// Facilities the host provides to connectors (e.g. `http-01` challenge publication).
     public var services: ConnectorServices
 
+    /// - Parameters:
+    ///   - id: the issuer id.
+    ///   - type: the connector type string.
+    ///   - options: the connector's own keys.
+    ///   - dataDirectory: the host's data directory.
+    ///   - services: what the host lends the connector.
     public init(id: String, type: String, options: ConnectorOptions, dataDirectory: URL, services: ConnectorServices = ConnectorServices())
     {
         self.id = id

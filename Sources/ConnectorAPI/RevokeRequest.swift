@@ -10,6 +10,10 @@ public struct RevokeRequest: Sendable {
     /// When the host records the revocation.
     public var revokedAt: Date
 
+    /// - Parameters:
+    ///   - certificate: the certificate being revoked.
+    ///   - reason: the RFC 5280 reason.
+    ///   - revokedAt: when the host records the revocation.
     public init(certificate: Certificate, reason: RevocationReason, revokedAt: Date) {
         self.certificate = certificate
         self.reason = reason

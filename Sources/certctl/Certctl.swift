@@ -28,6 +28,23 @@ enum BuiltInConnectors {
         registry.register(ExternalConnector.self)
         return registry
     }
+
+    /// The issuer served when the configuration names none: `iss-local`, a `local` CA whose
+    /// self-signed EC P-256 root `serve` creates under `<data_dir>/ca/` on first start.
+    static func developmentIssuer(dataDirectory: URL) -> IssuerSettings {
+        let id = "iss-local"
+        let ca = dataDirectory.appendingPathComponent("ca")
+        return IssuerSettings(
+            id: id, type: LocalCAConnector.type,
+            options: ConnectorOptions(
+                [
+                    "key_file": .scalar(ca.appendingPathComponent("\(id).key").path),
+                    "cert_file": .scalar(ca.appendingPathComponent("\(id).crt").path),
+                    "key_type": "ecdsa-p256",
+                ],
+                baseDirectory: dataDirectory, issuerID: id)
+        )
+    }
 }
 
 /// `--config`, shared by every command.
@@ -35,10 +52,13 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .long, help: "YAML configuration file (default: $CERTCTL_CONFIG, else none).")
     var config: String?
 
-    /// Loads the configuration or exits with a message naming the bad setting.
+    /// Loads the configuration (with the built-in development issuer) or exits with a message
+    /// naming the bad setting.
     func load() throws -> HostConfiguration {
         do {
-            return try HostConfiguration.load(configPath: config, environment: ProcessInfo.processInfo.environment)
+            var configuration = try HostConfiguration.load(configPath: config, environment: ProcessInfo.processInfo.environment)
+            configuration.developmentIssuer = BuiltInConnectors.developmentIssuer(dataDirectory: configuration.dataDirectory)
+            return configuration
         } catch {
             throw CLIError(error)
         }

@@ -142,9 +142,10 @@ import Testing
         return number
     }
 
-    @Test func postgresProceduresAndRestore() async throws {
+    @Test(.enabled(if: PostgresCluster.available, PostgresCluster.skipReason))
+    func postgresProceduresAndRestore() async throws {
         let certctl = try Certctl()
-        let database = try await PostgresTests.freshDatabase(try PostgresTests.clusterURL)
+        let database = try await PostgresCluster.freshDatabase()
         let env = Self.fastScheduler.merging(["CERTCTL_DATABASE_URL": database]) { $1 }
         let backups = certctl.directory.appendingPathComponent("backups")
         try FileManager.default.createDirectory(at: backups, withIntermediateDirectories: true)

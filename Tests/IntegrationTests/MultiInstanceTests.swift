@@ -7,7 +7,7 @@ import Testing
 
 /// Two `certctl serve` processes on one PostgreSQL database with the same config, CA key files and
 /// data directory — as two machines mounting the same secrets would.
-@Suite(.serialized) struct MultiInstanceTests {
+@Suite(.serialized, .enabled(if: PostgresCluster.available, PostgresCluster.skipReason)) struct MultiInstanceTests {
     static func crlNumber(_ server: ServerProcess, _ dir: URL) async throws -> (number: Int, text: String) {
         let crl = try await server.request(
             "GET", "/.well-known/pki/crl/iss-local", caFile: dir.appendingPathComponent("data/tls/server.crt"))
@@ -45,7 +45,7 @@ import Testing
     @Test func twoInstancesShareRevocationStateAndSchedulerWork() async throws {
         let certctl = try Certctl()
         let dir = certctl.directory
-        let database = try await PostgresTests.freshDatabase(try PostgresTests.clusterURL)
+        let database = try await PostgresCluster.freshDatabase()
         let env = ["CERTCTL_DATABASE_URL": database, "CERTCTL_CRL_GENERATION_INTERVAL": "4s"]
         // No OCSP responder exists when they start, so both need one at the same moment.
         let (a, b) = try await Self.twoInstances(certctl, environment: env) {
@@ -155,7 +155,7 @@ import Testing
     @Test func revocationsWaitForLeaseHoldersAndNoLongerThanALease() async throws {
         let certctl = try Certctl()
         let dir = certctl.directory
-        let database = try await PostgresTests.freshDatabase(try PostgresTests.clusterURL)
+        let database = try await PostgresCluster.freshDatabase()
         let (a, b) = try await Self.twoInstances(certctl, environment: ["CERTCTL_DATABASE_URL": database])
         defer { Task { _ = await (a.stop(), b.stop()) } }
         let tls = dir.appendingPathComponent("data/tls/server.crt")

@@ -21,10 +21,10 @@ import Testing
 
     /// A fresh certctl on `database` (`sqlite` or `postgresql`): the server's environment, and on
     /// PostgreSQL the certificate its HTTPS listener presents (for the metrics).
-    private func setUp(_ database: String) async throws -> (Certctl, [String: String], tls: URL?) {
+    func setUp(_ database: String) async throws -> (Certctl, [String: String], tls: URL?) {
         let certctl = try Certctl()
         guard database == "postgresql" else { return (certctl, [:], nil) }
-        let url = try await PostgresTests.freshDatabase(try PostgresTests.clusterURL)
+        let url = try await PostgresCluster.freshDatabase()
         return (certctl, ["CERTCTL_DATABASE_URL": url], certctl.directory.appendingPathComponent("data/tls/server.crt"))
     }
 
@@ -71,11 +71,14 @@ import Testing
         let certctl = try Certctl()
         try await ServerProcess.with(certctl) { server in
             _ = try await server.issue("leaf")
+            let before = try await MetricsTests().counters(server)
             // The first reads the database (full parser); the repeats are answered from memory.
             for nonce in [false, true, false, true] {
                 let answer = try await ocsp(server, "leaf", nonce: nonce, signed: true)
                 #expect(answer.contains("leaf.crt: good") && answer.contains("Response verify OK"), "\(answer)")
             }
+            let after = try await MetricsTests().counters(server)
+            #expect(after["ocsp.memory_hit"] ?? 0 >= (before["ocsp.memory_hit"] ?? 0) + 2, "the repeats came from memory")
         }
     }
 
@@ -194,7 +197,6 @@ import Testing
     /// connection gets its own answers, in order — certificate, status, nonce, signature — and
     /// that `Connection: close` and a half-closed connection are honoured. On PostgreSQL the first
     /// requests also wait for the change counter before they are signed.
-    @Test(arguments: ["sqlite", "postgresql"])
     func nonceAnswersSignedInBatchesReachTheirOwnConnections(database: String) async throws {
         let (certctl, environment, tls) = try await setUp(database)
         try await ServerProcess.with(certctl, environment: environment) { server in
@@ -228,11 +230,11 @@ import Testing
     /// A client that closes its sending side after a request still gets the answer; one that
     /// closes it in the middle of a request gets the connection closed (the bytes the raw
     /// handler held go to NIO's decoder, which refuses the incomplete request as before).
-    @Test(arguments: ["sqlite", "postgresql"])
     func halfClosedConnectionsAreAnsweredOrClosed(database: String) async throws {
-        let (certctl, environment, _) = try await setUp(database)
+        let (certctl, environment, tls) = try await setUp(database)
         try await ServerProcess.with(certctl, environment: environment) { server in
             let serial = try #require(try await server.issue("leaf")["serial"] as? String)
+            let before = try await MetricsTests().counters(server, caFile: tls)
             let result = try await Python.inline(
                 """
                 import socket, sys
@@ -259,12 +261,13 @@ import Testing
             // ends with the connection closed, with or without an error response, never a 200.
             #expect(output.hasPrefix("HTTP/1.1 200 OK,HTTP/1.1 200 OK,HTTP/1.1 200 OK |"), "\(result.stdout)\(result.stderr)")
             #expect(!output.hasSuffix("HTTP/1.1 200"), "\(output)")
+            let after = try await MetricsTests().counters(server, caFile: tls)
+            #expect(after["ocsp.memory_hit"] ?? 0 >= (before["ocsp.memory_hit"] ?? 0) + 2, "the repeats came from memory")
         }
     }
 
     /// On PostgreSQL (`auto`) the first OCSP request waits for the change-counter read while the
     /// requests behind it are held and then read in order.
-    @Test(arguments: ["sqlite", "postgresql"])
     func pipelinedRequestsKeepTheirOrderAndConnectionCloseIsHonoured(database: String) async throws {
         let (certctl, environment, tls) = try await setUp(database)
         try await ServerProcess.with(certctl, environment: environment) { server in
@@ -322,9 +325,10 @@ import Testing
     /// in the background under the lease, or before memory is used without one. (A revocation
     /// through another instance shows at once: `MultiInstanceTests`.) `on` skips those reads and
     /// answers from memory until the entry is re-checked (the documented trade-off).
-    @Test func postgresMemoryIsExactInAutoAndTrustedForFiveSecondsWhenOn() async throws {
+    @Test(.enabled(if: PostgresCluster.available, PostgresCluster.skipReason))
+    func postgresMemoryIsExactInAutoAndTrustedForFiveSecondsWhenOn() async throws {
         let certctl = try Certctl()
-        let database = try await PostgresTests.freshDatabase(try PostgresTests.clusterURL)
+        let database = try await PostgresCluster.freshDatabase()
         let tls = certctl.directory.appendingPathComponent("data/tls/server.crt")
         for mode in ["auto", "on"] {
             try await ServerProcess.with(
@@ -370,5 +374,37 @@ import Testing
                 }
             }
         }
+    }
+}
+
+extension OCSPFastPathTests {
+    @Test func nonceAnswersSignedInBatchesReachTheirOwnConnectionsOnSQLite() async throws {
+        try await nonceAnswersSignedInBatchesReachTheirOwnConnections(database: "sqlite")
+    }
+
+    @Test func halfClosedConnectionsAreAnsweredOrClosedOnSQLite() async throws {
+        try await halfClosedConnectionsAreAnsweredOrClosed(database: "sqlite")
+    }
+
+    @Test func pipelinedRequestsKeepTheirOrderAndConnectionCloseIsHonouredOnSQLite() async throws {
+        try await pipelinedRequestsKeepTheirOrderAndConnectionCloseIsHonoured(database: "sqlite")
+    }
+}
+
+/// The same connection-handling tests on PostgreSQL, where the first requests also wait for the
+/// change counter before they are answered.
+@Suite(.enabled(if: PostgresCluster.available, PostgresCluster.skipReason)) struct OCSPFastPathPostgresTests {
+    let tests = OCSPFastPathTests()
+
+    @Test func nonceAnswersSignedInBatchesReachTheirOwnConnections() async throws {
+        try await tests.nonceAnswersSignedInBatchesReachTheirOwnConnections(database: "postgresql")
+    }
+
+    @Test func halfClosedConnectionsAreAnsweredOrClosed() async throws {
+        try await tests.halfClosedConnectionsAreAnsweredOrClosed(database: "postgresql")
+    }
+
+    @Test func pipelinedRequestsKeepTheirOrderAndConnectionCloseIsHonoured() async throws {
+        try await tests.pipelinedRequestsKeepTheirOrderAndConnectionCloseIsHonoured(database: "postgresql")
     }
 }

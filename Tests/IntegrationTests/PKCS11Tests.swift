@@ -127,10 +127,9 @@ import Testing
         ])
     }
 
-    /// A module whose C_Sign never returns: the call is abandoned after `timeout`, and `serve` stops
-    /// with a clear error naming the issuer instead of hanging.
-    @Test func aHungModuleIsTimedOut() async throws {
-        let certctl = try Certctl()
+    /// Builds the fixture module (`Fixtures/hung_pkcs11.c`) and a configuration with a local issuer
+    /// and an `iss-hung` issuer on that module, the local CA initialised.
+    func hungModuleSetUp(_ certctl: Certctl) async throws -> (config: URL, environment: [String: String]) {
         let dir = certctl.directory
         let module = dir.appendingPathComponent("hung_pkcs11.so")
         let source = Python.packageRoot.appendingPathComponent("Tests/IntegrationTests/Fixtures/hung_pkcs11.c")
@@ -158,10 +157,31 @@ import Testing
         """.write(to: config, atomically: true, encoding: .utf8)
         let env = ["CERTCTL_DATA_DIR": "", "CERTCTL_LISTEN": "127.0.0.1:\(Certctl.freePort())"]
         #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"], environment: env).status == 0)
+        return (config, env)
+    }
+
+    /// A module whose C_Sign never returns: the call is abandoned after `timeout`, and `serve` stops
+    /// with a clear error naming the issuer instead of hanging.
+    @Test func aHungModuleIsTimedOut() async throws {
+        let certctl = try Certctl()
+        let (config, env) = try await hungModuleSetUp(certctl)
         let started = ContinuousClock.now
         let result = try await certctl.run(["serve", "--config", config.path], environment: env)
         #expect(ContinuousClock.now - started < .seconds(15))
         #expect(result.status != 0)
         #expect(result.stderr.contains("issuer iss-hung") && result.stderr.contains("timed out"), "\(result.stderr)")
+    }
+
+    /// A module that leaves an entry of its function list NULL (one it does not implement) stops
+    /// `serve` with an error naming the issuer and the function: an ordinary exit, never a crash.
+    @Test(arguments: ["C_Sign", "C_Login", "C_GetAttributeValue"])
+    func aModuleWithoutAFunctionIsAClearStartupError(function: String) async throws {
+        let certctl = try Certctl()
+        let (config, env) = try await hungModuleSetUp(certctl)
+        let result = try await certctl.run(
+            ["serve", "--config", config.path], environment: env.merging(["HUNG_PKCS11_NULL": function]) { $1 })
+        #expect(result.status == 1, "an error exit, not a signal: \(result.status) \(result.stderr)")
+        #expect(result.stderr.contains("issuer iss-hung"), "\(result.stderr)")
+        #expect(result.stderr.contains("does not implement \(function) (CKR_FUNCTION_NOT_SUPPORTED)"), "\(result.stderr)")
     }
 }

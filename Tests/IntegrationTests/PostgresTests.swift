@@ -3,27 +3,11 @@ import Testing
 
 /// `certctl serve` on PostgreSQL (`CERTCTL_DATABASE_URL=postgres://…`), against the real server
 /// `scripts/test.sh` starts, and against a private cluster for the outage test.
-@Suite(.serialized) struct PostgresTests {
-    static var clusterURL: String {
-        get throws {
-            guard let url = ProcessInfo.processInfo.environment["CERTCTL_TEST_POSTGRES_URL"], !url.isEmpty else {
-                throw TestFailure("CERTCTL_TEST_POSTGRES_URL is not set: run the suite with scripts/test.sh")
-            }
-            return url
-        }
-    }
-
-    /// A new empty database in the cluster at `admin`; returns its URL.
-    static func freshDatabase(_ admin: String) async throws -> String {
-        let name = "certctl_it_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
-        try await Command.check(["psql", admin, "-Atqc", "CREATE DATABASE \(name)"])
-        return admin.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
-    }
-
+@Suite(.serialized, .enabled(if: PostgresCluster.available, PostgresCluster.skipReason)) struct PostgresTests {
     @Test func serveOnPostgresEndToEnd() async throws {
         let certctl = try Certctl()
         let dir = certctl.directory
-        let env = ["CERTCTL_DATABASE_URL": try await Self.freshDatabase(try Self.clusterURL)]
+        let env = ["CERTCTL_DATABASE_URL": try await PostgresCluster.freshDatabase()]
         try await ServerProcess.with(certctl, environment: env) { server in
             let tls = dir.appendingPathComponent("data/tls/server.crt")
             // The CLI works on the same database as the server.
@@ -84,7 +68,7 @@ import Testing
         let admin = try await Command.check([script, "start", cluster]).trimmingCharacters(in: .whitespacesAndNewlines)
         defer { _ = try? FileManager.default.removeItem(atPath: cluster) }
         do {
-            let env = ["CERTCTL_DATABASE_URL": try await Self.freshDatabase(admin)]
+            let env = ["CERTCTL_DATABASE_URL": try await PostgresCluster.freshDatabase(admin)]
             try await ServerProcess.with(certctl, environment: env) { server in
                 let tls = dir.appendingPathComponent("data/tls/server.crt")
                 let before = try await server.issue("before")

@@ -1,4 +1,5 @@
 import ConnectorAPI
+import ConnectorSupport
 import Crypto
 import Foundation
 import SwiftASN1
@@ -99,7 +100,7 @@ import X509
 
 @Suite struct ACMEOptionsTests {
     func options(_ values: [String: String]) -> ConnectorOptions {
-        ConnectorOptions(values: values, baseDirectory: URL(fileURLWithPath: "/tmp"), issuerID: "iss-acme")
+        ConnectorOptions(values.mapValues { .scalar($0) }, baseDirectory: URL(fileURLWithPath: "/tmp"), issuerID: "iss-acme")
     }
 
     @Test func defaults() throws {
@@ -137,7 +138,11 @@ import X509
         defer { try? FileManager.default.removeItem(at: directory) }
         let configuration = IssuerConfiguration(
             id: "iss-acme", type: "acme", options: options(["directory_url": "https://ca.test/dir"]), dataDirectory: directory)
-        await #expect(throws: ConnectorError.self) { _ = try await ACMEConnector.make(configuration) }
+        let error = await #expect(throws: ConnectorError.self) { _ = try await ACMEConnector.make(configuration) }
+        #expect(error?.code == .invalidConfiguration)
+        #expect(
+            error?.message.hasPrefix("issuer iss-acme: challenge http-01 needs the plain-HTTP listener: set CERTCTL_PKI_HTTP_LISTEN")
+                == true)
         // The account key is created 0600 and reused.
         let keyFile = directory.appendingPathComponent("acme/iss-acme/account.key")
         let mode = try FileManager.default.attributesOfItem(atPath: keyFile.path)[.posixPermissions] as? Int

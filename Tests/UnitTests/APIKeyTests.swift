@@ -44,7 +44,8 @@ import Testing
         #expect(try await keys.authenticate(token)?.isAdmin == true)
         try await keys.revoke(id: record.id, actor: "cli")
         #expect(try await keys.authenticate(token) == nil)
-        await #expect(throws: HostError.self) { try await keys.revoke(id: record.id, actor: "cli") }
+        let error = await #expect(throws: HostError.self) { try await keys.revoke(id: record.id, actor: "cli") }
+        #expect(error?.code == .notFound)
 
         let actions = try await storage.auditEvents(limit: 10, beforeSeq: nil).map(\.action)
         #expect(actions == ["api_key_revoked", "api_key_promoted", "api_key_created"])

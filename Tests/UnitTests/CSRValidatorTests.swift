@@ -1,3 +1,4 @@
+import ConnectorSupport
 import Crypto
 import Foundation
 import SwiftASN1

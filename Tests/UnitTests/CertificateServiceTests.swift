@@ -8,19 +8,18 @@ import X509
 
 @testable import Host
 
-/// The host's issuing path against a real `local` connector and SQLite.
+/// The host's issuing path against a real `local` connector and the in-memory storage.
 @Suite struct CertificateServiceTests {
-    let storage: SQLiteStorage
+    let storage: MemoryStorage
     let service: CertificateService
     let directory: URL
 
     init() async throws {
         directory = try TestStorage.directory()
-        storage = try SQLiteStorage(path: directory.appendingPathComponent("db").path)
-        try await storage.migrate()
+        storage = MemoryStorage()
         var registry = ConnectorRegistry()
         registry.register(LocalCAConnector.self)
-        let configuration = try HostConfiguration.load(configPath: nil, environment: ["CERTCTL_DATA_DIR": directory.path])
+        let configuration = try HostConfiguration.development(directory)
         let issuers = try await HostRuntime.loadIssuers(configuration, registry: registry, storage: storage, logger: Logger(label: "test"))
         service = CertificateService(storage: storage, issuers: issuers, publicBaseURL: "https://pki.test")
     }
@@ -44,17 +43,18 @@ import X509
     @Test func refusedRequestsChangeNothing() async throws {
         let before = try await storage.auditEvents(limit: 100, beforeSeq: nil).count
         let csr = try TestPKI.pem(try TestPKI.csr())
-        let cases: [(String, String, Int?, HostError.Code)] = [
-            ("nope", csr, nil, .unprocessable),
-            ("iss-local", "junk", nil, .badRequest),
-            ("iss-local", csr, 398, .unprocessable),
-            ("iss-local", csr, 0, .badRequest),
+        let cases: [(String, String, Int?, HostError.Code, String)] = [
+            ("nope", csr, nil, .unprocessable, "unknown issuer_id 'nope'"),
+            ("iss-local", "junk", nil, .badRequest, "csr_pem is not a PEM document"),
+            ("iss-local", csr, 398, .unprocessable, "validity_days 398 is over issuer iss-local's maximum of 397 days"),
+            ("iss-local", csr, 0, .badRequest, "validity_days must be a positive integer"),
         ]
-        for (issuer, pem, days, code) in cases {
+        for (issuer, pem, days, code, message) in cases {
             let error = await #expect(throws: HostError.self) {
                 try await service.issue(issuerID: issuer, csrPEM: pem, validityDays: days, actor: "t")
             }
             #expect(error?.code == code)
+            #expect(error?.message == message)
         }
         #expect(try await storage.certificates(CertificateQuery(limit: 10, now: Date())).isEmpty)
         #expect(try await storage.auditEvents(limit: 100, beforeSeq: nil).count == before)
@@ -76,7 +76,7 @@ import X509
     @Test func bootstrappedIssuerIsReusedNotRecreated() async throws {
         var registry = ConnectorRegistry()
         registry.register(LocalCAConnector.self)
-        let configuration = try HostConfiguration.load(configPath: nil, environment: ["CERTCTL_DATA_DIR": directory.path])
+        let configuration = try HostConfiguration.development(directory)
         let first = try await HostRuntime.loadIssuers(configuration, registry: registry, storage: storage, logger: Logger(label: "test"))
         let second = try await HostRuntime.loadIssuers(configuration, registry: registry, storage: storage, logger: Logger(label: "test"))
         #expect(first["iss-local"]?.signing?.caCertificate == second["iss-local"]?.signing?.caCertificate)

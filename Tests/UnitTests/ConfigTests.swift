@@ -1,5 +1,7 @@
 import ConnectorAPI
+import ConnectorSupport
 import Foundation
+import LocalCAConnector
 import Logging
 import Testing
 
@@ -77,7 +79,12 @@ import Testing
         let issuer = try #require(configuration.issuers.first)
         #expect(issuer.maxValiditySeconds == 30 * 86_400)
         #expect(issuer.defaultValiditySeconds == 30 * 86_400)
-        #expect(try issuer.options.path("key_file").path == directory.appendingPathComponent("ca/a.key").standardizedFileURL.path)
+        struct Paths: Decodable {
+            var keyFile: URL
+            var certFile: URL
+        }
+        #expect(issuer.options.values["key_file"] == "ca/a.key")
+        #expect(try issuer.options.decode(Paths.self).keyFile.path == directory.appendingPathComponent("ca/a.key").standardizedFileURL.path)
         #expect(issuer.options.values["max_validity"] == nil)
     }
 
@@ -120,24 +127,35 @@ import Testing
         #expect(durationError?.message.contains("max_validity") == true)
 
         let badID = try write("issuers:\n  - id: Bad_Id\n    type: local\n")
-        #expect(throws: HostError.self) { try HostConfiguration.load(configPath: badID, environment: [:]) }
+        let idError = #expect(throws: HostError.self) { try HostConfiguration.load(configPath: badID, environment: [:]) }
+        #expect(idError?.code == .configuration)
+        #expect(idError?.message == "config file: issuers[0]: 'id' must match [a-z0-9-]{1,64}")
 
         let duplicate = try write("issuers:\n  - id: a\n    type: local\n  - id: a\n    type: local\n")
-        #expect(throws: HostError.self) { try HostConfiguration.load(configPath: duplicate, environment: [:]) }
+        let duplicateError = #expect(throws: HostError.self) { try HostConfiguration.load(configPath: duplicate, environment: [:]) }
+        #expect(duplicateError?.message == "config file: issuer a is defined twice")
     }
 
     @Test func unknownIssuerTypeIsAConfigurationError() async throws {
         let path = try write("issuers:\n  - id: iss-x\n    type: magic\n")
         let configuration = try HostConfiguration.load(configPath: path, environment: [:])
-        await #expect(throws: HostError.self) {
-            try await IssuerDirectory.load(configuration.issuers, registry: ConnectorRegistry(), dataDirectory: directory)
+        var registry = ConnectorRegistry()
+        registry.register(LocalCAConnector.self)
+        let error = await #expect(throws: HostError.self) {
+            try await IssuerDirectory.load(configuration.issuers, registry: registry, dataDirectory: directory)
         }
+        #expect(error?.code == .configuration)
+        #expect(error?.message == "issuer iss-x: unknown type 'magic' (known: local)")
     }
 
     @Test func connectorOptionsRejectUnknownKeys() throws {
-        let options = ConnectorOptions(values: ["key_file": "k", "certfile": "c"], baseDirectory: directory, issuerID: "iss-a")
-        let error = #expect(throws: ConnectorError.self) { try options.validateNoUnknownKeys(["key_file", "cert_file"]) }
-        #expect(error?.message.contains("certfile") == true)
+        struct Paths: Decodable {
+            var keyFile: URL
+            var certFile: URL?
+        }
+        let options = ConnectorOptions(["key_file": "k", "certfile": "c"], baseDirectory: directory, issuerID: "iss-a")
+        let error = #expect(throws: ConnectorError.self) { try options.decode(Paths.self) }
+        #expect(error?.message == "issuer iss-a: unknown key 'certfile' (known: cert_file, key_file)")
         #expect(error?.code == .invalidConfiguration)
     }
 }
@@ -152,10 +170,17 @@ import Testing
     }
 
     @Test(arguments: [
-        "postgres://h/d", "postgres://u@h", "postgres://u@h/d?sslmode=verify-maybe", "postgres://u@h/d?timeout=3", "postgres:///d",
+        ("postgres://h/d", "the postgres URL names no user"),
+        ("postgres://u@h", "the postgres URL names no database (…/DBNAME)"),
+        ("postgres://u:secretpw@h/d?sslmode=verify-maybe", "sslmode must be disable, prefer or require"),
+        ("postgres://u@h/d?timeout=3", "unknown postgres URL parameter 'timeout' (known: sslmode)"),
+        ("postgres:///d", "not a postgres://user:password@host:port/database URL"),
     ])
-    func invalidPostgresURLsAreConfigurationErrors(url: String) {
-        #expect(throws: HostError.self) { try HostConfiguration.parsePostgresURL(url) }
+    func invalidPostgresURLsAreConfigurationErrors(url: String, why: String) {
+        let error = #expect(throws: HostError.self) { try HostConfiguration.parsePostgresURL(url) }
+        #expect(error?.code == .configuration)
+        #expect(error?.message == "CERTCTL_DATABASE_URL (database_url): \(why)")
+        #expect(error?.message.contains("secretpw") == false)
     }
 }
 

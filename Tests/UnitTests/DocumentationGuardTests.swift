@@ -60,6 +60,30 @@ import Yams
         #expect(inSources.contains("CERTCTL_CONFIG") && inSources.contains("CERTCTL_LOG_LEVEL"), "the scan finds variables")
     }
 
+    // MARK: - ConnectorAPI reference
+
+    /// Every `public` declaration of the contract (initialisers included) carries a `///` comment:
+    /// it is what connector authors read, in the DocC catalog and in their editor.
+    @Test func everyPublicDeclarationOfConnectorAPIIsDocumented() throws {
+        var undocumented: [String] = []
+        var declarations = 0
+        for file in Self.files(under: "Sources/ConnectorAPI", suffix: ".swift") {
+            let lines = try Self.read(file).components(separatedBy: "\n")
+            for (index, line) in lines.enumerated() {
+                let code = line.trimmingCharacters(in: .whitespaces)
+                guard code.hasPrefix("public "), !code.hasPrefix("public extension") else { continue }
+                declarations += 1
+                var previous = index - 1
+                while previous >= 0, lines[previous].trimmingCharacters(in: .whitespaces).hasPrefix("@") { previous -= 1 }
+                if previous < 0 || !lines[previous].trimmingCharacters(in: .whitespaces).hasPrefix("///") {
+                    undocumented.append("\(file):\(index + 1): \(code)")
+                }
+            }
+        }
+        #expect(declarations > 50, "the scan finds the public declarations")
+        #expect(undocumented == [], "public declarations without a /// comment")
+    }
+
     // MARK: - No hand-written counts
 
     static let countedNouns =
@@ -97,7 +121,7 @@ import Yams
 
     static func routerRoutes() async throws -> Set<String> {
         let directory = try TestStorage.directory()
-        let configuration = try HostConfiguration.load(configPath: nil, environment: ["CERTCTL_DATA_DIR": directory.path])
+        let configuration = try HostConfiguration.development(directory)
         var registry = ConnectorRegistry()
         registry.register(LocalCAConnector.self)
         return try await HostRuntime.withStorage(configuration) { storage in

@@ -6,16 +6,14 @@ import Testing
 @testable import Host
 
 @Suite struct ExternalOptionsTests {
-    func options(_ values: [String: String] = [:], lists: [String: [String]] = [:], maps: [String: [String: String]] = [:])
-        -> ConnectorOptions
-    {
-        ConnectorOptions(values: values, lists: lists, maps: maps, baseDirectory: URL(fileURLWithPath: "/usr"), issuerID: "iss-ext")
+    func options(_ values: [String: OptionValue]) -> ConnectorOptions {
+        ConnectorOptions(values, baseDirectory: URL(fileURLWithPath: "/usr"), issuerID: "iss-ext")
     }
 
     @Test func commandIsResolvedAgainstTheConfigDirectoryOrPath() throws {
-        let relative = try ExternalOptions(options(lists: ["command": ["bin/env", "-i"]]))
+        let relative = try ExternalOptions(options(["command": ["bin/env", "-i"]]))
         #expect(relative.executable.path == "/usr/bin/env" && relative.arguments == ["-i"])
-        let fromPath = try ExternalOptions(options(lists: ["command": ["sh"]]), hostEnvironment: ["PATH": "/nonexistent:/bin"])
+        let fromPath = try ExternalOptions(options(["command": ["sh"]]), hostEnvironment: ["PATH": "/nonexistent:/bin"])
         #expect(fromPath.executable.path == "/bin/sh")
         #expect(fromPath.timeout == .seconds(10) && fromPath.maxRestartBackoff == .seconds(30) && fromPath.sha256 == nil)
         #expect(fromPath.workingDirectory.path == "/usr")
@@ -23,17 +21,19 @@ import Testing
 
     @Test(
         arguments: [
-            (["command": "sh"], [:], "must be a list"),
-            ([:], [:], "missing required key 'command'"),
-            ([:], ["command": ["no-such-plugin-binary"]], "not an executable in PATH"),
-            (["sha256": "abc"], ["command": ["sh"]], "64 hex digits"),
-            (["timeout": "fast"], ["command": ["sh"]], "timeout"),
-            (["cmd": "x"], ["command": ["sh"]], "unknown key 'cmd'"),
-        ] as [([String: String], [String: [String]], String)])
-    func invalidSettingsNameTheIssuerAndKey(values: [String: String], lists: [String: [String]], mentions: String) {
+            (["command": "sh"], "command must be a list"),
+            ([:], "missing required key 'command'"),
+            (["command": []], "command must be a non-empty list"),
+            (["command": ["no-such-plugin-binary"]], "not an executable in PATH"),
+            (["command": ["sh"], "sha256": "abc"], "64 hex digits"),
+            (["command": ["sh"], "timeout": "fast"], "timeout 'fast' is not a duration"),
+            (["command": ["sh"], "env": ["A", "B"]], "env must be a mapping"),
+            (["command": ["sh"], "cmd": "x"], "unknown key 'cmd'"),
+        ] as [([String: OptionValue], String)])
+    func invalidSettingsNameTheIssuerAndKey(values: [String: OptionValue], mentions: String) {
         do {
-            _ = try ExternalOptions(options(values, lists: lists), hostEnvironment: ["PATH": "/bin:/usr/bin"])
-            Issue.record("accepted \(values) \(lists)")
+            _ = try ExternalOptions(options(values), hostEnvironment: ["PATH": "/bin:/usr/bin"])
+            Issue.record("accepted \(values)")
         } catch let error as ConnectorError {
             #expect(error.code == .invalidConfiguration && error.message.hasPrefix("issuer iss-ext"))
             #expect(error.message.contains(mentions), "\(error.message)")
@@ -49,13 +49,14 @@ import Testing
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file.path)
         // `printf '#!/bin/sh\n' | sha256sum`
         let right = "a8076d3d28d21e02012b20eaf7dbf75409a6277134439025f282e368e3305abf"
-        try ExternalOptions(options(["sha256": right.uppercased()], lists: ["command": [file.path]])).verifyPin(issuerID: "iss-ext")
-        let wrong = try ExternalOptions(options(["sha256": String(right.reversed())], lists: ["command": [file.path]]))
+        try ExternalOptions(options(["sha256": .scalar(right.uppercased()), "command": [.scalar(file.path)]])).verifyPin(
+            issuerID: "iss-ext")
+        let wrong = try ExternalOptions(options(["sha256": .scalar(String(right.reversed())), "command": [.scalar(file.path)]]))
         #expect(throws: ConnectorError.self) { try wrong.verifyPin(issuerID: "iss-ext") }
     }
 
     @Test func environmentCarriesOnlyWhatThePluginNeeds() throws {
-        let options = try ExternalOptions(self.options(lists: ["command": ["sh"]], maps: ["env": ["TOKEN_FILE": "/run/t"]]))
+        let options = try ExternalOptions(self.options(["command": ["sh"], "env": ["TOKEN_FILE": "/run/t"]]))
         let environment = ExternalConnector.environment(options, issuerID: "iss-ext", stateDirectory: URL(fileURLWithPath: "/var/x"))
         #expect(environment["TOKEN_FILE"] == "/run/t" && environment["CERTCTL_ISSUER_ID"] == "iss-ext")
         #expect(environment["CERTCTL_PLUGIN_PROTOCOLS"] == "1" && environment["CERTCTL_PLUGIN_STATE_DIR"] == "/var/x")
@@ -101,9 +102,12 @@ import Testing
         """.write(to: file, atomically: true, encoding: .utf8)
         let configuration = try HostConfiguration.load(configPath: file.path, environment: [:])
         let options = try #require(configuration.issuers.first?.options)
-        #expect(try options.list("command") == ["./plugin", "--verbose"])
-        #expect(try options.map("env") == ["REGION": "eu-west-1"])
-        #expect(options.optionalString("timeout") == "5s")
-        #expect(throws: ConnectorError.self) { try options.validateNoUnknownKeys(["command", "timeout"]) }
+        #expect(options.values == ["command": ["./plugin", "--verbose"], "env": ["REGION": "eu-west-1"], "timeout": "5s"])
+        struct WithoutEnv: Decodable {
+            var command: [String]
+            var timeout: String
+        }
+        let error = #expect(throws: ConnectorError.self) { try options.decode(WithoutEnv.self) }
+        #expect(error?.message == "issuer iss-ext: unknown key 'env' (known: command, timeout)")
     }
 }

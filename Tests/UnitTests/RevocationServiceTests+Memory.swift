@@ -101,7 +101,7 @@ extension RevocationServiceTests {
         memory.store(.good, issuerID: "iss-test", serial: "01", checkedAt: now, generation: memory.generation)
         func lookup(_ at: Date) -> OCSPMemoryCache.StatusLookup? { memory.status(issuerID: "iss-test", serial: "01", now: at) }
         #expect(lookup(now + memory.revalidateAfter * OCSPMemoryCache.earliestRefreshShare - 0.1) == .init(status: .good, refresh: false))
-        let due = now + memory.refreshAfter
+        let due = now + memory.revalidateAfter * OCSPMemoryCache.refreshShare
         #expect(lookup(due) == .init(status: .good, refresh: true), "the first request past refreshAfter claims the re-read")
         #expect(lookup(due + 0.1) == .init(status: .good, refresh: false), "the others keep answering from memory")
         #expect(lookup(due + OCSPMemoryCache.refreshRetry)?.refresh == true, "claimed again when the re-read did not come")
@@ -133,7 +133,7 @@ extension RevocationServiceTests {
         _ = await responder.respond(issuerID: "iss-test", serialHex: serial)
         #expect(memory.status(issuerID: "iss-test", serial: serial, now: clock.now)?.status == .good)
 
-        clock.advance(memory.refreshAfter)
+        clock.advance(memory.revalidateAfter * OCSPMemoryCache.refreshShare)
         await refresher.reread(.status(issuerID: "iss-test", serial: serial))
         #expect(
             memory.status(issuerID: "iss-test", serial: serial, now: clock.now + memory.revalidateAfter - 0.1)?.status == .good,
@@ -195,14 +195,14 @@ extension RevocationServiceTests {
         _ = await responder.respond(issuerID: "iss-test", serialHex: serial)
         let item = OCSPMemoryRefresher.Item.response(issuerID: "iss-test", serial: serial, certID: certID.encoded)
 
-        clock.advance(memory.refreshAfter * OCSPMemoryCache.Response.minimumTrustShare)
+        clock.advance(memory.revalidateAfter * OCSPMemoryCache.refreshShare * OCSPMemoryCache.Response.minimumTrustShare)
         await refresher.reread(item)
         #expect(
             memory.response(issuerID: "iss-test", serial: serial, certID: certID.encoded, now: clock.now + 3)?.refresh == false,
             "the database still holds it: trusted again from the re-read")
 
         // The pre-signed rows deleted (as an operator would): the re-read forgets the serial.
-        _ = try await storage.transaction { db in try db.query("DELETE FROM ocsp_cache") }
+        storage.state.withLock { $0.ocspCache = [:] }
         await refresher.reread(item)
         #expect(memory.response(issuerID: "iss-test", serial: serial, certID: certID.encoded, now: clock.now) == nil)
     }
@@ -278,13 +278,22 @@ extension RevocationServiceTests {
         }
     }
 
+    /// `tag`, the definite length, `content`: written with ``DEREnvelope`` as the encoders do.
+    static func tlv(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        DEREnvelope.appendHeader(tag, contentLength: content.count, to: &out)
+        return out + content
+    }
+
     @Test(arguments: [0, 1, 127, 128, 255, 256, 70_000])
     func envelopesMatchSwiftASN1(length: Int) throws {
         let content = [UInt8](repeating: 0xAB, count: length)
         let response = OCSPResponse(status: .successful, basicResponse: content)
         #expect(response.derBytes == (try DER.Serializer.bytes(of: response)))
-        let parsed = try DER.parse(DEREnvelope.wrap(0x04, content))
-        #expect(parsed.identifier == .octetString && parsed.encodedBytes.count == DEREnvelope.wrap(0x04, content).count)
+        let octetString = Self.tlv(0x04, content)
+        let parsed = try DER.parse(octetString)
+        #expect(parsed.identifier == .octetString && parsed.encodedBytes.count == octetString.count)
+        #expect(octetString.count == DEREnvelope.encodedLength(length))
         #expect(OCSPResponse.error(.tryLater).derBytes == (try DER.Serializer.bytes(of: OCSPResponse.error(.tryLater))))
     }
 
@@ -292,11 +301,11 @@ extension RevocationServiceTests {
     /// length forms of every layer.
     @Test(arguments: [1, 100, 128, 300, 70_000])
     func signedResponsesMatchSwiftASN1(certificateLength: Int) throws {
-        let tbs = DEREnvelope.wrap(0x30, [UInt8](repeating: 0x11, count: certificateLength / 2))
+        let tbs = Self.tlv(0x30, [UInt8](repeating: 0x11, count: certificateLength / 2))
         let algorithm: [UInt8] = [0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02]
         for signatureLength in [70, 71, 72, 200] {
             let signature = [UInt8](repeating: 0x5A, count: signatureLength)
-            let certificate = DEREnvelope.wrap(0x30, [UInt8](repeating: 0x22, count: certificateLength))
+            let certificate = Self.tlv(0x30, [UInt8](repeating: 0x22, count: certificateLength))
             let basic = BasicOCSPResponse(
                 tbsBytes: tbs, signatureAlgorithmDER: algorithm, signature: signature, certificateDER: certificate)
             var coder = DER.Serializer()

@@ -1,7 +1,7 @@
 import ConnectorAPI
 import Foundation
+import IssuingKit
 import Logging
-import SignerIssuance
 import SwiftASN1
 import Synchronization
 import Testing
@@ -30,9 +30,7 @@ struct FlakySigningConnector: CASigningConnector {
         }
     }
 
-    let id = "iss-test"
-    var type: String { "test" }
-    var capabilities: ConnectorCapabilities { .signerBacked }
+    var capabilities: ConnectorCapabilities { ConnectorCapabilities(revoke: true) }
     let caCertificate: Certificate
     let signer: any CASigner
     func caChain() async throws -> [Certificate] { [caCertificate] }
@@ -47,7 +45,7 @@ struct FlakySigningConnector: CASigningConnector {
 }
 
 @Suite struct RevocationServiceTests {
-    let storage: SQLiteStorage
+    let storage = MemoryStorage()
     let directory: URL
     let issuers: IssuerDirectory
     let failing: FlakySigningConnector.FailSwitch
@@ -56,13 +54,11 @@ struct FlakySigningConnector: CASigningConnector {
 
     init() async throws {
         directory = try TestStorage.directory()
-        storage = try SQLiteStorage(path: directory.appendingPathComponent("db").path)
-        try await storage.migrate()
         let (connector, failing) = try await FlakySigningConnector.make()
         self.failing = failing
         let issuerSettings = IssuerSettings(
-            id: connector.id, type: "test", maxValiditySeconds: 86_400, defaultValiditySeconds: 86_400,
-            options: ConnectorOptions(values: [:], baseDirectory: directory, issuerID: connector.id)
+            id: "iss-test", type: "test", maxValiditySeconds: 86_400, defaultValiditySeconds: 86_400,
+            options: ConnectorOptions([:], baseDirectory: directory, issuerID: "iss-test")
         )
         issuers = IssuerDirectory([LoadedIssuer(settings: issuerSettings, connector: connector)])
         settings = RevocationSettings(ocspResponderKeyDirectory: directory.appendingPathComponent("ocsp-keys"))
@@ -114,10 +110,8 @@ struct FlakySigningConnector: CASigningConnector {
 
     @Test func issuersWithoutASignerHaveNoCRLAndNoOCSP() async throws {
         struct RemoteConnector: IssuerConnector {
-            let id = "iss-remote"
             let chain: [Certificate]
-            var type: String { "remote" }
-            var capabilities: ConnectorCapabilities { ConnectorCapabilities(crl: false, ocsp: false, revoke: true) }
+            var capabilities: ConnectorCapabilities { ConnectorCapabilities(revoke: true) }
             func caChain() async throws -> [Certificate] { chain }
             func issue(_ request: IssueRequest) async throws -> IssueResponse { throw ConnectorError(.unsupported, "no") }
             func revoke(_ request: RevokeRequest) async throws {}
@@ -125,7 +119,7 @@ struct FlakySigningConnector: CASigningConnector {
         let (root, _) = try await TestPKI.root()
         let settings = IssuerSettings(
             id: "iss-remote", type: "remote", maxValiditySeconds: 86_400, defaultValiditySeconds: 86_400,
-            options: ConnectorOptions(values: [:], baseDirectory: directory, issuerID: "iss-remote")
+            options: ConnectorOptions([:], baseDirectory: directory, issuerID: "iss-remote")
         )
         let remote = IssuerDirectory([LoadedIssuer(settings: settings, connector: RemoteConnector(chain: [root]))])
         let crl = CRLService(storage: storage, issuers: remote, settings: self.settings, metrics: metrics, logger: Logger(label: "test"))
@@ -158,7 +152,7 @@ struct FlakySigningConnector: CASigningConnector {
         await scheduler.runOnce()
         let second = try #require(try await storage.latestCRL(issuerID: "iss-test")?.number)
         #expect(second > first, "due after one interval")
-        _ = try await storage.transaction { db in try db.query("DELETE FROM crl_cache WHERE issuer_id = 'iss-test'") }
+        storage.state.withLock { $0.crls["iss-test"] = nil }  // as an operator's DELETE FROM crl_cache would
         await scheduler.runOnce()
         #expect(
             try await storage.latestCRL(issuerID: "iss-test")?.number ?? 0 > second, "a deleted CRL row is regenerated on the next pass")
@@ -207,7 +201,7 @@ struct FlakySigningConnector: CASigningConnector {
         #expect(afterKeyLoss.serial != first.serial, "a deleted key file is noticed at the next use")
         #expect(FileManager.default.fileExists(atPath: afterKeyLoss.keyFile.path))
 
-        _ = try await storage.transaction { db in try db.query("DELETE FROM ocsp_responders WHERE issuer_id = 'iss-test'") }
+        storage.state.withLock { $0.responders.removeAll { $0.issuerID == "iss-test" } }  // an operator's DELETE
         #expect(
             try await responders.responder(for: issuer, signing: issuer.signing!).serial == afterKeyLoss.serial, "rechecked once a second")
         clock.withLock { $0 = $0.addingTimeInterval(ResponderStore.recheckInterval) }

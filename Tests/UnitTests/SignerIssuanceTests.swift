@@ -1,7 +1,8 @@
 import ConnectorAPI
+import ConnectorSupport
 import Crypto
 import Foundation
-import SignerIssuance
+import IssuingKit
 import SwiftASN1
 import Testing
 import X509
@@ -86,9 +87,11 @@ import _CryptoExtras
 
     @Test func mismatchedKeyAndCertificateAreRefused() async throws {
         let (root, _) = try await TestPKI.root()
-        #expect(throws: ConnectorError.self) {
-            try SignerBackedIssuer(caCertificate: root, signer: try SoftwareSigner(generating: .ecdsaP256))
+        let error = #expect(throws: ConnectorError.self) {
+            try SignerBackedIssuer([root], signer: try SoftwareSigner(generating: .ecdsaP256), issuerID: "iss-a")
         }
+        #expect(error?.code == .invalidConfiguration)
+        #expect(error?.message == "issuer iss-a: the CA key does not match the CA certificate")
     }
 
     @Test func subordinateIsSignedByItsParent() async throws {
@@ -113,7 +116,8 @@ import _CryptoExtras
             let signature = try await loaded.sign(Array("hello".utf8))
             #expect(signer.publicKey.isValidSignature(signature, for: Array("hello".utf8), signatureAlgorithm: signer.signatureAlgorithm))
         }
-        #expect(throws: ConnectorError.self) { try SoftwareSigner(pemEncoded: "not a key") }
+        let error = #expect(throws: ConnectorError.self) { try SoftwareSigner(pemEncoded: "not a key") }
+        #expect(error?.message == "not a PEM EC P-256, P-384 or RSA private key")
     }
 }
 

@@ -1,7 +1,8 @@
 import ConnectorAPI
+import ConnectorSupport
 import Crypto
 import Foundation
-import SignerIssuance
+import IssuingKit
 import SwiftASN1
 import X509
 import _CryptoExtras

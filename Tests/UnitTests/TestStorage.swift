@@ -1,3 +1,4 @@
+import ConnectorAPI
 import Foundation
 
 @testable import Host
@@ -21,5 +22,23 @@ extension SQLiteStorage {
         let storage = try TestStorage.make()
         try await storage.migrate()
         return storage
+    }
+}
+
+extension HostConfiguration {
+    /// The embedded default on `directory`, with the `local` development issuer the `certctl`
+    /// executable adds (`iss-local`, bootstrapped on first load).
+    static func development(_ directory: URL) throws -> HostConfiguration {
+        var configuration = try load(configPath: nil, environment: ["CERTCTL_DATA_DIR": directory.path])
+        let ca = directory.appendingPathComponent("ca")
+        configuration.developmentIssuer = IssuerSettings(
+            id: "iss-local", type: "local",
+            options: ConnectorOptions(
+                [
+                    "key_file": .scalar(ca.appendingPathComponent("iss-local.key").path),
+                    "cert_file": .scalar(ca.appendingPathComponent("iss-local.crt").path),
+                ],
+                baseDirectory: directory, issuerID: "iss-local"))
+        return configuration
     }
 }

@@ -20,9 +20,10 @@ import X509
 /// certificate, served as this issuer's CA certificate). Keys are documented in
 /// `docs/connectors/acme.md`.
 public struct ACMEConnector: IssuerConnector, HealthReportingConnector {
-    public let id: String
-    public var type: String { Self.type }
-    public var capabilities: ConnectorCapabilities { ConnectorCapabilities(crl: false, ocsp: false, revoke: true) }
+    /// The issuer id, for error messages.
+    let id: String
+    /// Revocations are forwarded to the CA's `revokeCert`.
+    public var capabilities: ConnectorCapabilities { ConnectorCapabilities(revoke: true) }
 
     let client: ACMEClient
     let solver: any ChallengeSolver

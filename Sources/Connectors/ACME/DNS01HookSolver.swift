@@ -1,4 +1,5 @@
 import ConnectorAPI
+import ConnectorSupport
 import Crypto
 import Foundation
 
@@ -58,9 +59,9 @@ struct DNS01HookSolver: ChallengeSolver {
             deadline: deadline
         )
         switch result {
-        case .exited(0, _): return
-        case .exited(let status, let stderr):
-            throw ConnectorError.rejected("issuer \(issuerID): dns_hook \(action) \(domain) exited with status \(status): \(stderr)")
+        case .finished(.exited(0), _): return
+        case .finished(let termination, let stderr):
+            throw ConnectorError.rejected("issuer \(issuerID): dns_hook \(action) \(domain) \(termination): \(stderr)")
         case .timedOut:
             throw ConnectorError(.timedOut, "issuer \(issuerID): dns_hook \(action) \(domain) did not finish in time and was killed")
         }

@@ -1,7 +1,7 @@
 import ConnectorAPI
 import Foundation
+import IssuingKit
 import Logging
-import SignerIssuance
 import SwiftASN1
 import X509
 
@@ -49,12 +49,8 @@ public enum ExternalConnector: ConnectorFactory {
                 throw ConnectorError.invalidConfiguration("issuer \(id): a 'sign' plugin must return its CA certificate from describe")
             }
             let signer = try PluginSigner(supervisor: supervisor, publicKey: ca.publicKey, issuerID: id)
-            do {
-                let issuer = try SignerBackedIssuer(caCertificate: ca, parents: Array(chain.dropFirst()), signer: signer)
-                return ExternalSigningConnector(id: id, issuer: issuer, supervisor: supervisor, handshake: handshake)
-            } catch let error as ConnectorError {
-                throw error.configurationError(issuer: id)
-            }
+            let issuer = try SignerBackedIssuer(chain, signer: signer, issuerID: id)
+            return ExternalSigningConnector(issuer: issuer, supervisor: supervisor, handshake: handshake)
         }
         return ExternalIssuingConnector(id: id, supervisor: supervisor, handshake: handshake, chain: chain)
     }

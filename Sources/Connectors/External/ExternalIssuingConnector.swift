@@ -7,11 +7,10 @@ import X509
 /// through; the plugin's CA publishes its own revocation information, so the host serves no CRL or
 /// OCSP for it (as for a remote ACME CA).
 public struct ExternalIssuingConnector: SupervisedPluginConnector {
-    public let id: String
-    public var type: String { ExternalConnector.type }
-    public var capabilities: ConnectorCapabilities {
-        ConnectorCapabilities(crl: false, ocsp: false, revoke: handshake.capabilities.contains("revoke"))
-    }
+    /// The issuer id, for error messages.
+    let id: String
+    /// `revoke` when the plugin declares it in its handshake.
+    public var capabilities: ConnectorCapabilities { ConnectorCapabilities(revoke: handshake.capabilities.contains("revoke")) }
     let supervisor: PluginSupervisor
     let handshake: PluginProtocol.Handshake
     let chain: [Certificate]

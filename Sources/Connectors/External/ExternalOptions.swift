@@ -1,10 +1,18 @@
 import ConnectorAPI
+import ConnectorSupport
 import Crypto
 import Foundation
 
 /// Validated `type: external` settings.
 struct ExternalOptions: Sendable {
-    static let keys: Set<String> = ["command", "env", "sha256", "timeout", "max_restart_backoff"]
+    /// The keys as written in the configuration.
+    struct File: Decodable {
+        var command: [String]
+        var env: [String: String]?
+        var sha256: String?
+        var timeout: ConfigDuration?
+        var maxRestartBackoff: ConfigDuration?
+    }
 
     /// The plugin executable (`command[0]`, resolved against the config file's directory or PATH).
     var executable: URL
@@ -21,32 +29,33 @@ struct ExternalOptions: Sendable {
     var workingDirectory: URL
 
     init(_ options: ConnectorOptions, hostEnvironment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        let issuer = options.issuerID
-        func invalid(_ message: String) -> ConnectorError { .invalidConfiguration("issuer \(issuer): \(message)") }
-        try options.validateNoUnknownKeys(Self.keys)
-        let command = try options.list("command")
-        executable = try Self.resolve(command[0], options: options, path: hostEnvironment["PATH"] ?? "/usr/bin:/bin", invalid: invalid)
-        arguments = Array(command.dropFirst())
-        environment = try options.map("env")
-        if let pin = options.optionalString("sha256") {
+        let file = try options.decode(File.self)
+        guard let name = file.command.first, !name.isEmpty else {
+            throw options.invalid("command must be a non-empty list, e.g. [\"/usr/bin/tool\", \"--flag\"]")
+        }
+        executable = try Self.resolve(name, options: options, path: hostEnvironment["PATH"] ?? "/usr/bin:/bin")
+        arguments = Array(file.command.dropFirst())
+        environment = file.env ?? [:]
+        if let pin = file.sha256 {
             let hex = pin.lowercased()
             guard hex.count == 64, hex.allSatisfy(\.isHexDigit) else {
-                throw invalid("sha256 must be 64 hex digits (sha256sum of command[0])")
+                throw options.invalid("sha256 must be 64 hex digits (sha256sum of command[0])")
             }
             sha256 = hex
         }
-        timeout = .seconds(try options.duration("timeout") ?? 10)
-        maxRestartBackoff = .seconds(try options.duration("max_restart_backoff") ?? 30)
-        guard timeout > .zero else { throw invalid("timeout must be at least 1s") }
+        timeout = file.timeout?.duration ?? .seconds(10)
+        maxRestartBackoff = file.maxRestartBackoff?.duration ?? .seconds(30)
         workingDirectory = options.baseDirectory
     }
 
     /// `command[0]` with a `/` is a path (relative to the config file); otherwise it is looked up in PATH.
-    static func resolve(_ name: String, options: ConnectorOptions, path: String, invalid: (String) -> ConnectorError) throws -> URL {
+    static func resolve(_ name: String, options: ConnectorOptions, path: String) throws -> URL {
         if name.contains("/") {
-            let url = options.resolvePath(name)
+            let url =
+                name.hasPrefix("/")
+                ? URL(fileURLWithPath: name).standardizedFileURL : options.baseDirectory.appendingPathComponent(name).standardizedFileURL
             guard FileManager.default.isExecutableFile(atPath: url.path) else {
-                throw invalid("command[0] \(url.path) does not exist or is not executable")
+                throw options.invalid("command[0] \(url.path) does not exist or is not executable")
             }
             return url
         }
@@ -54,7 +63,7 @@ struct ExternalOptions: Sendable {
             let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent(name)
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }
-        throw invalid("command[0] '\(name)' is not an executable in PATH")
+        throw options.invalid("command[0] '\(name)' is not an executable in PATH")
     }
 
     /// Refuses to launch an executable whose SHA-256 is not the pinned one.

@@ -1,4 +1,5 @@
 import ConnectorAPI
+import ConnectorSupport
 import Foundation
 import Logging
 import Synchronization
@@ -8,15 +9,16 @@ import Synchronization
 #endif
 
 /// One running plugin child: its stdin (requests), stdout (handshake, then responses) and stderr
-/// (mirrored into the host log with the issuer id).
+/// (mirrored into the host log with the issuer id), started with the shared ``ChildProcess``
+/// launcher.
 ///
 /// Blocking pipe I/O runs on two reader threads and a serial writer queue, never on Swift's
 /// cooperative pool, so a plugin that stops reading or writing cannot stall the host. When the
 /// child exits every waiting call fails at once with the reason.
 ///
-/// `@unchecked Sendable`: `process` is only touched in `init`/`start`; everything mutable after
-/// that is in `state` (a `Mutex`), and the child is signalled by pid.
-final class PluginProcess: @unchecked Sendable {
+/// Everything mutable is in `state` (a `Mutex`); the child, its pid and its pipe ends are
+/// immutable after ``launch(options:issuerID:environment:logger:)``.
+final class PluginProcess: Sendable {
     /// Why a call could not be answered: the child exited or broke the protocol.
     struct Failure: Error, Sendable {
         var reason: String
@@ -34,46 +36,46 @@ final class PluginProcess: @unchecked Sendable {
         var handshakeWaiter: CheckedContinuation<Data, any Error>?
         var sawHandshake = false
         var ended: String?
+        var stdinClosed = false
     }
 
     let issuerID: String
-    private let process = Process()
-    private let stdinPipe = Pipe()
-    private let stdoutPipe = Pipe()
-    private let stderrPipe = Pipe()
+    private let child: ChildProcess
+    private let stdin: Int32
     private let state = Mutex(State())
     private let writer: DispatchQueue
     private let logger: Logger
-    private(set) var pid: Int32 = 0
 
-    init(options: ExternalOptions, issuerID: String, environment: [String: String], logger: Logger) {
+    /// The child's process id (for logs).
+    var pid: Int32 { child.pid }
+
+    private init(child: ChildProcess, stdin: Int32, issuerID: String, logger: Logger) {
+        self.child = child
+        self.stdin = stdin
         self.issuerID = issuerID
         self.logger = logger
         writer = DispatchQueue(label: "certctl.plugin.\(issuerID).writer")
-        process.executableURL = options.executable
-        process.arguments = options.arguments
-        process.environment = environment
-        process.currentDirectoryURL = options.workingDirectory
-        process.standardInput = stdinPipe
-        process.standardOutput = stdoutPipe
-        process.standardError = stderrPipe
-        process.terminationHandler = { [weak self] finished in
-            self?.end(Self.exitDescription(finished))
-        }
     }
 
-    /// Starts the child and its reader threads.
-    func start() throws {
+    /// Starts the child, its reader threads and the watch for its exit.
+    static func launch(options: ExternalOptions, issuerID: String, environment: [String: String], logger: Logger) throws -> PluginProcess {
+        let child: ChildProcess
         do {
-            try process.run()
+            child = try ChildProcess(
+                executable: options.executable.path, arguments: options.arguments, environment: environment,
+                directory: options.workingDirectory, standardInput: .pipe, standardOutput: .pipe, standardError: .pipe)
         } catch {
-            throw ConnectorError(.unavailable, "issuer \(issuerID): cannot start \(process.executableURL?.path ?? "plugin"): \(error)")
+            throw ConnectorError(.unavailable, "issuer \(issuerID): \(error)")
         }
-        pid = process.processIdentifier
-        let stdout = stdoutPipe.fileHandleForReading.fileDescriptor
-        let stderr = stderrPipe.fileHandleForReading.fileDescriptor
-        Thread.detachNewThread { [self] in readLines(stdout, onLine: deliver, atEnd: stdoutClosed) }
-        Thread.detachNewThread { [self] in readLines(stderr, onLine: mirror, atEnd: {}) }
+        guard let stdin = child.standardInput, let stdout = child.standardOutput, let stderr = child.standardError else {
+            child.signal(SIGKILL)
+            throw ConnectorError(.internalFailure, "issuer \(issuerID): the plugin's pipes were not created")
+        }
+        let process = PluginProcess(child: child, stdin: stdin, issuerID: issuerID, logger: logger)
+        Thread.detachNewThread { process.readLines(stdout, onLine: process.deliver, atEnd: process.stdoutClosed) }
+        Thread.detachNewThread { process.readLines(stderr, onLine: process.mirror, atEnd: {}) }
+        child.onExit { termination in process.end("the plugin \(termination)") }
+        return process
     }
 
     var isRunning: Bool { state.withLock { $0.ended == nil } }
@@ -132,8 +134,10 @@ final class PluginProcess: @unchecked Sendable {
         state.withLock { $0.pending.removeValue(forKey: id) }?.continuation.resume(with: result)
     }
 
+    /// Runs on the writer queue, the only place that writes to or closes the child's stdin.
     private func writeAll(_ data: Data) -> String? {
-        let fd = stdinPipe.fileHandleForWriting.fileDescriptor
+        guard !state.withLock({ $0.stdinClosed }) else { return "the plugin's stdin is closed" }
+        let fd = stdin
         return data.withUnsafeBytes { raw -> String? in
             var offset = 0
             while offset < raw.count {
@@ -204,15 +208,21 @@ final class PluginProcess: @unchecked Sendable {
 
     // MARK: Ending
 
-    static func exitDescription(_ process: Process) -> String {
-        let how = process.terminationReason == .uncaughtSignal ? "was killed by signal" : "exited with status"
-        return "the plugin \(how) \(process.terminationStatus)"
-    }
-
     /// EOF on stdout usually means the child is exiting: give it a moment so the error can say how.
     private func stdoutClosed() {
-        for _ in 0..<50 where process.isRunning { usleep(10_000) }
-        end(process.isRunning ? "the plugin closed its stdout" : Self.exitDescription(process))
+        for _ in 0..<50 where child.isRunning { usleep(10_000) }
+        end(child.termination.map { "the plugin \($0)" } ?? "the plugin closed its stdout")
+    }
+
+    /// Closes the child's stdin (a plugin exits on EOF), on the writer queue after queued writes.
+    private func closeStdin() {
+        writer.async { [self] in
+            let close = state.withLock { state in
+                defer { state.stdinClosed = true }
+                return !state.stdinClosed
+            }
+            if close { Glibc.close(stdin) }
+        }
     }
 
     /// Kills a child that broke the protocol; its waiting calls fail with `reason`.
@@ -233,20 +243,19 @@ final class PluginProcess: @unchecked Sendable {
         let ended = endReason ?? reason
         handshakeWaiter?.resume(throwing: Failure(reason: ended))
         for call in waiting { call.continuation.resume(throwing: Failure(reason: "\(ended) during \(call.method)")) }
+        closeStdin()
     }
 
-    func kill() {
-        if pid > 0 { _ = Glibc.kill(pid, SIGKILL) }
-    }
+    func kill() { child.signal(SIGKILL) }
 
     /// Closes stdin (a plugin exits on EOF), then SIGTERM, then SIGKILL, waiting a little between.
     func stop() async {
-        try? stdinPipe.fileHandleForWriting.close()
+        closeStdin()
         for (signal, wait) in [(Int32(0), Duration.seconds(3)), (SIGTERM, .seconds(2)), (SIGKILL, .seconds(1))] {
-            if signal != 0, pid > 0, process.isRunning { _ = Glibc.kill(pid, signal) }
+            if signal != 0 { child.signal(signal) }
             let deadline = ContinuousClock.now + wait
-            while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-            if !process.isRunning { break }
+            while child.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+            if !child.isRunning { break }
         }
         end("the host is shutting down")
     }

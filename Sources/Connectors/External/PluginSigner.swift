@@ -1,4 +1,5 @@
 import ConnectorAPI
+import ConnectorSupport
 import Crypto
 import Foundation
 import X509

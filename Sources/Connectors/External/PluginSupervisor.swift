@@ -139,8 +139,7 @@ actor PluginSupervisor {
     /// Pin check, spawn, handshake (protocol version, capabilities), `describe`.
     private func launch() async throws -> PluginProcess {
         try options.verifyPin(issuerID: issuerID)
-        let process = PluginProcess(options: options, issuerID: issuerID, environment: environment, logger: logger)
-        try process.start()
+        let process = try PluginProcess.launch(options: options, issuerID: issuerID, environment: environment, logger: logger)
         do {
             let line: Data
             do {

@@ -1,6 +1,7 @@
 import ConnectorAPI
+import ConnectorSupport
 import Foundation
-import SignerIssuance
+import IssuingKit
 
 /// The local CA's key file: PEM, mode 0600.
 enum KeyFile {
@@ -8,7 +9,7 @@ enum KeyFile {
         do {
             return try SoftwareSigner(pemEncoded: try SecretFile.read(url, setting: "key_file"))
         } catch let error as ConnectorError {
-            throw ConnectorError.invalidConfiguration("issuer \(issuerID): \(error.message)")
+            throw error.configurationError(issuer: issuerID)
         }
     }
 }

@@ -1,25 +1,13 @@
 import ConnectorAPI
+import ConnectorSupport
 import Foundation
-import SignerIssuance
 
-/// Validated `type: local` settings.
-struct LocalCAOptions {
-    static let keys: Set<String> = ["key_file", "cert_file", "key_type"]
-
+/// `type: local` settings (paths relative to the configuration file's directory).
+struct LocalCAOptions: Decodable {
+    /// `key_file`: PEM private key, mode 0600.
     var keyFile: URL
+    /// `cert_file`: PEM CA certificate, followed by its parents for a subordinate.
     var certFile: URL
-    var keyType: KeyType
-
-    init(_ options: ConnectorOptions) throws {
-        try options.validateNoUnknownKeys(Self.keys)
-        keyFile = try options.path("key_file")
-        certFile = try options.path("cert_file")
-        let typeName = options.optionalString("key_type") ?? KeyType.ecdsaP256.rawValue
-        guard let keyType = KeyType(rawValue: typeName) else {
-            throw ConnectorError.invalidConfiguration(
-                "issuer \(options.issuerID): key_type '\(typeName)' is not one of \(KeyType.allCases.map(\.rawValue).joined(separator: ", "))"
-            )
-        }
-        self.keyType = keyType
-    }
+    /// `key_type`: the key `ca init` generates when `key_file` is missing (default `ecdsa-p256`).
+    var keyType: KeyType?
 }

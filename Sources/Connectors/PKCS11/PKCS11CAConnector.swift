@@ -1,26 +1,15 @@
 import CPKCS11
 import ConnectorAPI
 import Foundation
-import SignerIssuance
+import IssuingKit
 import X509
 
 /// `type: pkcs11` — the CA key lives in a PKCS#11 token and never leaves it. Certificates, CRLs and
 /// OCSP responder certificates are all signed in the token through the shared signer-backed
 /// issuing path.
-public struct PKCS11CAConnector: CASigningConnector, HealthReportingConnector {
-    public let id: String
-    public var type: String { Self.type }
-    public var capabilities: ConnectorCapabilities { .signerBacked }
-    let issuer: SignerBackedIssuer
+public struct PKCS11CAConnector: SignerBackedConnector, HealthReportingConnector {
+    public let issuer: SignerBackedIssuer
     let token: PKCS11Token
-
-    public var caCertificate: Certificate { issuer.caCertificate }
-    public var signer: any CASigner { issuer.signer }
-
-    public func caChain() async throws -> [Certificate] { issuer.chain }
-    public func issue(_ request: IssueRequest) async throws -> IssueResponse { try await issuer.issue(request) }
-    /// Revocation state lives in the host; the token has nothing to do.
-    public func revoke(_ request: RevokeRequest) async throws {}
 
     public func healthProblem() async -> String? {
         do {
@@ -64,8 +53,7 @@ extension PKCS11CAConnector: ConnectorFactory {
             guard signer.publicKey.isValidSignature(signature, for: probe, signatureAlgorithm: signer.signatureAlgorithm) else {
                 throw ConnectorError.invalidConfiguration("issuer \(configuration.id): the token key does not match cert_file")
             }
-            let issuer = try SignerBackedIssuer(caCertificate: certificates[0], parents: Array(certificates.dropFirst()), signer: signer)
-            return PKCS11CAConnector(id: configuration.id, issuer: issuer, token: token)
+            return PKCS11CAConnector(issuer: try SignerBackedIssuer(certificates, signer: signer, issuerID: configuration.id), token: token)
         } catch let error as ConnectorError {
             throw error.configurationError(issuer: configuration.id)
         }
@@ -87,13 +75,8 @@ extension PKCS11CAConnector: CAInitializableConnector {
         let token = try await token(configuration, options)
         let uri = options.uri
         let publicKey = try await token.withSession("read public key") { f, session in try PKCS11Objects.publicKey(f, session, uri) }
-        let signer = try PKCS11Signer(token: token, publicKey: publicKey)
-        let certificate = try await CACertificateBuilder.make(
-            subject: subject, signer: signer, validityDays: validityDays, parent: parent.map { ($0.caCertificate, $0.signer) }
-        )
-        var bundle = [certificate]
-        if let parent { bundle += try await parent.caChain() }
-        try PEMBundle.write(bundle, to: options.certFile)
-        return certificate
+        return try await CACertificateBuilder.initialize(
+            certFile: options.certFile, subject: subject, signer: try PKCS11Signer(token: token, publicKey: publicKey),
+            validityDays: validityDays, parent: parent)
     }
 }

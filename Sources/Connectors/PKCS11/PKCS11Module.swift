@@ -5,11 +5,9 @@ import Synchronization
 
 /// A PKCS#11 module loaded with `dlopen` and initialised once per process (modules are shared
 /// between issuers that name the same path).
-final class PKCS11Module: @unchecked Sendable {
-    // @unchecked: the function list is immutable after C_Initialize and the module was initialised
-    // with CKF_OS_LOCKING_OK, so it may be called from any thread (sessions are not shared).
+final class PKCS11Module: Sendable {
     let path: String
-    let functions: CK_FUNCTION_LIST
+    let functions: PKCS11Functions
 
     private static let loaded = Mutex<[String: PKCS11Module]>([:])
 
@@ -35,7 +33,7 @@ final class PKCS11Module: @unchecked Sendable {
         var list: UnsafeMutablePointer<CK_FUNCTION_LIST>?
         try PKCS11Error.check(unsafeBitCast(symbol, to: GetFunctionList.self)(&list), "C_GetFunctionList")
         guard let list else { throw ConnectorError.invalidConfiguration("\(path) returned no function list") }
-        functions = list.pointee
+        functions = try PKCS11Functions(list.pointee, path: path)
         try initialize()
     }
 
@@ -43,7 +41,7 @@ final class PKCS11Module: @unchecked Sendable {
     func initialize() throws {
         var args = CK_C_INITIALIZE_ARGS()
         args.flags = CK_FLAGS(CKF_OS_LOCKING_OK)
-        let rv = withUnsafeMutablePointer(to: &args) { functions.C_Initialize!(UnsafeMutableRawPointer($0)) }
+        let rv = withUnsafeMutablePointer(to: &args) { functions.C_Initialize(UnsafeMutableRawPointer($0)) }
         guard rv == CK_RV(CKR_OK) || rv == CK_RV(CKR_CRYPTOKI_ALREADY_INITIALIZED) else {
             throw PKCS11Error.failure(rv, "C_Initialize")
         }
@@ -52,7 +50,7 @@ final class PKCS11Module: @unchecked Sendable {
     /// `C_Finalize` then `C_Initialize`: drops every session of this process on the module and
     /// makes the module rescan its tokens. Used only to recover from a token that disappeared.
     func reinitialize() throws {
-        _ = functions.C_Finalize!(nil)
+        _ = functions.C_Finalize?(nil)
         try initialize()
     }
 
@@ -60,13 +58,13 @@ final class PKCS11Module: @unchecked Sendable {
     /// token is (re)initialised, so the label or serial is preferred.
     func slot(for uri: PKCS11URI) throws -> CK_SLOT_ID {
         var count: CK_ULONG = 0
-        try PKCS11Error.check(functions.C_GetSlotList!(CK_BBOOL(CK_TRUE), nil, &count), "C_GetSlotList")
+        try PKCS11Error.check(functions.C_GetSlotList(CK_BBOOL(CK_TRUE), nil, &count), "C_GetSlotList")
         var slots = [CK_SLOT_ID](repeating: 0, count: Int(count))
-        try PKCS11Error.check(functions.C_GetSlotList!(CK_BBOOL(CK_TRUE), &slots, &count), "C_GetSlotList")
+        try PKCS11Error.check(functions.C_GetSlotList(CK_BBOOL(CK_TRUE), &slots, &count), "C_GetSlotList")
         for slot in slots.prefix(Int(count)) {
             if let wanted = uri.slotID, wanted != slot { continue }
             var info = CK_TOKEN_INFO()
-            guard functions.C_GetTokenInfo!(slot, &info) == CK_RV(CKR_OK) else { continue }
+            guard functions.C_GetTokenInfo(slot, &info) == CK_RV(CKR_OK) else { continue }
             if let label = uri.token, Self.text(info.label) != label { continue }
             if let serial = uri.serial, Self.text(info.serialNumber) != serial { continue }
             return slot

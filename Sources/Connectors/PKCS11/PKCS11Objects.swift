@@ -8,7 +8,7 @@ import _CryptoExtras
 /// Object lookups and attribute reads inside a session.
 enum PKCS11Objects {
     /// The one object of `objectClass` matching the URI's `object=` label and/or `id=`.
-    static func find(_ f: CK_FUNCTION_LIST, _ session: CK_SESSION_HANDLE, _ uri: PKCS11URI, objectClass: CK_OBJECT_CLASS) throws
+    static func find(_ f: PKCS11Functions, _ session: CK_SESSION_HANDLE, _ uri: PKCS11URI, objectClass: CK_OBJECT_CLASS) throws
         -> CK_OBJECT_HANDLE?
     {
         var classValue = objectClass
@@ -30,11 +30,11 @@ enum PKCS11Objects {
                         template.append(
                             CK_ATTRIBUTE(type: CK_ATTRIBUTE_TYPE(CKA_ID), pValue: idBytes.baseAddress, ulValueLen: CK_ULONG(idBytes.count)))
                     }
-                    try rv(f.C_FindObjectsInit!(session, &template, CK_ULONG(template.count)), "C_FindObjectsInit")
-                    defer { _ = f.C_FindObjectsFinal!(session) }
+                    try rv(f.C_FindObjectsInit(session, &template, CK_ULONG(template.count)), "C_FindObjectsInit")
+                    defer { _ = f.C_FindObjectsFinal(session) }
                     var handles = [CK_OBJECT_HANDLE](repeating: 0, count: 2)
                     var count: CK_ULONG = 0
-                    try rv(f.C_FindObjects!(session, &handles, 2, &count), "C_FindObjects")
+                    try rv(f.C_FindObjects(session, &handles, 2, &count), "C_FindObjects")
                     guard count <= 1 else {
                         throw ConnectorError.invalidConfiguration("key_uri matches more than one key; add id= or object=")
                     }
@@ -45,24 +45,24 @@ enum PKCS11Objects {
     }
 
     /// An attribute's raw value.
-    static func attribute(_ f: CK_FUNCTION_LIST, _ session: CK_SESSION_HANDLE, _ object: CK_OBJECT_HANDLE, _ type: Int) throws -> [UInt8] {
+    static func attribute(_ f: PKCS11Functions, _ session: CK_SESSION_HANDLE, _ object: CK_OBJECT_HANDLE, _ type: Int) throws -> [UInt8] {
         var template = CK_ATTRIBUTE(type: CK_ATTRIBUTE_TYPE(type), pValue: nil, ulValueLen: 0)
-        try rv(f.C_GetAttributeValue!(session, object, &template, 1), "C_GetAttributeValue")
+        try rv(f.C_GetAttributeValue(session, object, &template, 1), "C_GetAttributeValue")
         var value = [UInt8](repeating: 0, count: Int(template.ulValueLen))
         try value.withUnsafeMutableBytes { bytes in
             template.pValue = bytes.baseAddress
-            try rv(f.C_GetAttributeValue!(session, object, &template, 1), "C_GetAttributeValue")
+            try rv(f.C_GetAttributeValue(session, object, &template, 1), "C_GetAttributeValue")
         }
         return value
     }
 
-    static func bool(_ f: CK_FUNCTION_LIST, _ session: CK_SESSION_HANDLE, _ object: CK_OBJECT_HANDLE, _ type: Int) throws -> Bool {
+    static func bool(_ f: PKCS11Functions, _ session: CK_SESSION_HANDLE, _ object: CK_OBJECT_HANDLE, _ type: Int) throws -> Bool {
         try attribute(f, session, object, type).first == 1
     }
 
     /// The key pair's public key, from its public-key object (EC: CKA_EC_PARAMS + DER-wrapped
     /// CKA_EC_POINT; RSA: modulus and exponent).
-    static func publicKey(_ f: CK_FUNCTION_LIST, _ session: CK_SESSION_HANDLE, _ uri: PKCS11URI) throws -> Certificate.PublicKey {
+    static func publicKey(_ f: PKCS11Functions, _ session: CK_SESSION_HANDLE, _ uri: PKCS11URI) throws -> Certificate.PublicKey {
         guard let object = try find(f, session, uri, objectClass: CK_OBJECT_CLASS(CKO_PUBLIC_KEY)) else {
             throw ConnectorError.invalidConfiguration("no public-key object matches key_uri (needed to read the CA public key)")
         }

@@ -1,9 +1,18 @@
 import ConnectorAPI
+import ConnectorSupport
 import Foundation
 
 /// Validated `type: pkcs11` settings.
 struct PKCS11Options {
-    static let keys: Set<String> = ["module", "key_uri", "pin_file", "cert_file", "max_sessions", "timeout"]
+    /// The keys as written in the configuration.
+    struct File: Decodable {
+        var module: String?
+        var keyUri: String
+        var pinFile: URL?
+        var certFile: URL
+        var maxSessions: Int?
+        var timeout: ConfigDuration?
+    }
 
     var module: String
     var uri: PKCS11URI
@@ -13,28 +22,25 @@ struct PKCS11Options {
     var timeout: Duration
 
     init(_ options: ConnectorOptions) throws {
-        let issuer = options.issuerID
-        try options.validateNoUnknownKeys(Self.keys)
+        let file = try options.decode(File.self)
         do {
-            uri = try PKCS11URI(try options.string("key_uri"))
+            uri = try PKCS11URI(file.keyUri)
         } catch let error as ConnectorError {
-            throw error.configurationError(issuer: issuer)
+            throw error.configurationError(issuer: options.issuerID)
         }
-        guard let module = options.optionalString("module") ?? uri.modulePath else {
-            throw ConnectorError.invalidConfiguration(
-                "issuer \(issuer): missing 'module' (the PKCS#11 module path, e.g. /usr/lib/softhsm/libsofthsm2.so, or p11-kit-proxy.so)")
+        guard let module = file.module ?? uri.modulePath else {
+            throw options.invalid(
+                "missing 'module' (the PKCS#11 module path, e.g. /usr/lib/softhsm/libsofthsm2.so, or p11-kit-proxy.so)")
         }
         self.module = module
-        guard
-            let pinPath = options.optionalPath("pin_file")
-                ?? uri.pinSource.map({ URL(fileURLWithPath: $0, relativeTo: options.baseDirectory) })
-        else {
-            throw ConnectorError.invalidConfiguration("issuer \(issuer): missing 'pin_file' (or pin-source= in key_uri)")
+        guard let pinPath = file.pinFile ?? uri.pinSource.map({ URL(fileURLWithPath: $0, relativeTo: options.baseDirectory) }) else {
+            throw options.invalid("missing 'pin_file' (or pin-source= in key_uri)")
         }
         pinFile = pinPath.standardizedFileURL
-        certFile = try options.path("cert_file")
-        maxSessions = try options.positiveInteger("max_sessions") ?? 4
-        timeout = .seconds(try options.duration("timeout") ?? 10)
+        certFile = file.certFile
+        maxSessions = file.maxSessions ?? 4
+        guard maxSessions > 0 else { throw options.invalid("max_sessions '\(maxSessions)' is not a positive integer") }
+        timeout = file.timeout?.duration ?? .seconds(10)
     }
 
     /// The PIN, from a file that group and others cannot read; trailing newlines are dropped.
@@ -42,7 +48,7 @@ struct PKCS11Options {
         do {
             return try SecretFile.read(pinFile, setting: "pin_file").trimmingCharacters(in: .newlines)
         } catch let error as ConnectorError {
-            throw ConnectorError.invalidConfiguration("issuer \(issuerID): \(error.message)")
+            throw error.configurationError(issuer: issuerID)
         }
     }
 }

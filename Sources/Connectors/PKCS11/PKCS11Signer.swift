@@ -1,7 +1,8 @@
 import CPKCS11
 import ConnectorAPI
+import ConnectorSupport
 import Crypto
-import SignerIssuance
+import IssuingKit
 import X509
 import _CryptoExtras
 
@@ -35,12 +36,12 @@ struct PKCS11Signer: CASigner {
         let raw = try await token.withSession("sign") { f, session in
             let key = try token.privateKey(f, session)
             var mech = CK_MECHANISM(mechanism: mechanism, pParameter: nil, ulParameterLen: 0)
-            try PKCS11Objects.rv(f.C_SignInit!(session, &mech, key), "C_SignInit")
+            try PKCS11Objects.rv(f.C_SignInit(session, &mech, key), "C_SignInit")
             var data = input
             var length: CK_ULONG = 0
-            try PKCS11Objects.rv(f.C_Sign!(session, &data, CK_ULONG(data.count), nil, &length), "C_Sign")
+            try PKCS11Objects.rv(f.C_Sign(session, &data, CK_ULONG(data.count), nil, &length), "C_Sign")
             var signature = [UInt8](repeating: 0, count: Int(length))
-            try PKCS11Objects.rv(f.C_Sign!(session, &data, CK_ULONG(data.count), &signature, &length), "C_Sign")
+            try PKCS11Objects.rv(f.C_Sign(session, &data, CK_ULONG(data.count), &signature, &length), "C_Sign")
             return Array(signature.prefix(Int(length)))
         }
         switch algorithm {

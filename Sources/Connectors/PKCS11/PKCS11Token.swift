@@ -61,7 +61,7 @@ final class PKCS11Token: Sendable {
     /// Runs `body` with a logged-in session. On a lost session the sessions are reopened and the
     /// call retried; if that fails too, the module is re-initialised (modules such as SoftHSM only
     /// rescan their tokens in `C_Initialize`) and the call retried once more.
-    func withSession<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (CK_FUNCTION_LIST, CK_SESSION_HANDLE) throws -> T)
+    func withSession<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (PKCS11Functions, CK_SESSION_HANDLE) throws -> T)
         async throws -> T
     {
         if let problem = problem { throw ConnectorError(.unavailable, "issuer \(issuerID): \(problem)") }
@@ -82,7 +82,7 @@ final class PKCS11Token: Sendable {
     }
 
     /// The CA private key's handle, looked up once and cached until the next reset.
-    func privateKey(_ f: CK_FUNCTION_LIST, _ session: CK_SESSION_HANDLE) throws -> CK_OBJECT_HANDLE {
+    func privateKey(_ f: PKCS11Functions, _ session: CK_SESSION_HANDLE) throws -> CK_OBJECT_HANDLE {
         if let cached = state.withLock({ $0.privateKey }) { return cached }
         guard let key = try PKCS11Objects.find(f, session, uri, objectClass: CK_OBJECT_CLASS(CKO_PRIVATE_KEY)) else {
             throw SessionLost(description: "the CA private key is not in the token")
@@ -108,7 +108,7 @@ final class PKCS11Token: Sendable {
     }
 
     /// Borrows (or opens) a session, logs in when needed, runs `body`, returns the session.
-    private func run<T>(_ body: (CK_FUNCTION_LIST, CK_SESSION_HANDLE) throws -> T) throws -> T {
+    private func run<T>(_ body: (PKCS11Functions, CK_SESSION_HANDLE) throws -> T) throws -> T {
         let f = module.functions
         let session = try borrow()
         do {
@@ -116,7 +116,7 @@ final class PKCS11Token: Sendable {
             state.withLock { $0.idle.append(session) }
             return result
         } catch let error as RVError where PKCS11Error.isSessionLost(error.rv) {
-            _ = f.C_CloseSession!(session)
+            _ = f.C_CloseSession(session)
             throw SessionLost(description: PKCS11Error.name(error.rv))
         } catch let error as RVError {
             state.withLock { $0.idle.append(session) }
@@ -142,7 +142,7 @@ final class PKCS11Token: Sendable {
             state.withLock { $0.slot = slot }
         }
         var session: CK_SESSION_HANDLE = 0
-        let rv = f.C_OpenSession!(slot, CK_FLAGS(CKF_SERIAL_SESSION), nil, nil, &session)
+        let rv = f.C_OpenSession(slot, CK_FLAGS(CKF_SERIAL_SESSION), nil, nil, &session)
         guard rv == CK_RV(CKR_OK) else {
             if rv == CK_RV(CKR_CRYPTOKI_NOT_INITIALIZED) { try? module.initialize() }
             throw SessionLost(description: "C_OpenSession: \(PKCS11Error.name(rv))")
@@ -150,10 +150,10 @@ final class PKCS11Token: Sendable {
         if !state.withLock({ $0.loggedIn }) {
             var pinBytes = Array(pin.utf8)
             let rv = pinBytes.withUnsafeMutableBufferPointer {
-                f.C_Login!(session, CK_USER_TYPE(CKU_USER), $0.baseAddress, CK_ULONG($0.count))
+                f.C_Login(session, CK_USER_TYPE(CKU_USER), $0.baseAddress, CK_ULONG($0.count))
             }
             guard rv == CK_RV(CKR_OK) || rv == CK_RV(CKR_USER_ALREADY_LOGGED_IN) else {
-                _ = f.C_CloseSession!(session)
+                _ = f.C_CloseSession(session)
                 if rv == CK_RV(CKR_PIN_INCORRECT) || rv == CK_RV(CKR_PIN_LOCKED) || rv == CK_RV(CKR_PIN_INVALID) {
                     state.withLock { $0.pinRejected = true }
                     throw ConnectorError.invalidConfiguration(
@@ -178,8 +178,8 @@ final class PKCS11Token: Sendable {
             return (state.idle, state.slot)
         }
         let f = module.functions
-        for session in sessions { _ = f.C_CloseSession!(session) }
-        if let slot { _ = f.C_CloseAllSessions!(slot) }
+        for session in sessions { _ = f.C_CloseSession(session) }
+        if let slot { _ = f.C_CloseAllSessions?(slot) }
     }
 
     private func markDown(_ reason: String) {

@@ -5,17 +5,6 @@
 /// (which hold the responder certificate) that shifting dominated encoding. Here the length is
 /// known first, so each byte is written once.
 enum DEREnvelope {
-    /// `tag`, the definite length of the parts together, then the parts.
-    static func wrap(_ tag: UInt8, _ parts: [UInt8]...) -> [UInt8] {
-        let length = parts.reduce(0) { $0 + $1.count }
-        var out: [UInt8] = []
-        out.reserveCapacity(length + 6)
-        out.append(tag)
-        appendLength(length, to: &out)
-        for part in parts { out.append(contentsOf: part) }
-        return out
-    }
-
     /// X.690 §8.1.3 definite length: short form below 128, else long form.
     static func appendLength(_ length: Int, to out: inout [UInt8]) {
         guard length >= 0x80 else {

@@ -3,9 +3,9 @@ import Foundation
 /// Creates, authenticates and manages API keys; every change writes its audit row in the same
 /// transaction.
 public struct APIKeyService: Sendable {
-    let storage: any HostStorage
+    let storage: any APIKeyStore
 
-    public init(storage: any HostStorage) {
+    public init(storage: any APIKeyStore) {
         self.storage = storage
     }
 

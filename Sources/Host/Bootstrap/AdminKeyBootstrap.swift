@@ -1,4 +1,5 @@
 import ConnectorAPI
+import ConnectorSupport
 import Foundation
 
 /// The first admin API key: created when the database has no API keys at all, written to

@@ -7,9 +7,9 @@ import X509
 public struct CAInitializer: Sendable {
     let configuration: HostConfiguration
     let registry: ConnectorRegistry
-    let storage: any HostStorage
+    let storage: any AuditLog
 
-    public init(configuration: HostConfiguration, registry: ConnectorRegistry, storage: any HostStorage) {
+    public init(configuration: HostConfiguration, registry: ConnectorRegistry, storage: any AuditLog) {
         self.configuration = configuration
         self.registry = registry
         self.storage = storage
@@ -73,7 +73,7 @@ public struct CAInitializer: Sendable {
     }
 
     func settings(_ id: String) throws -> IssuerSettings {
-        let all = configuration.issuers.isEmpty ? [DevIssuer.settings(dataDirectory: configuration.dataDirectory)] : configuration.issuers
+        let all = configuration.effectiveIssuers
         guard let settings = all.first(where: { $0.id == id }) else {
             throw HostError(.notFound, "no issuer '\(id)' in the configuration (have: \(all.map(\.id).joined(separator: ", ")))")
         }

@@ -12,7 +12,7 @@ import X509
 /// is stored in the database and served from there, so every instance on one database serves the
 /// newest CRL any of them signed; a copy in memory keeps serving while the database is down.
 public final class CRLService: Sendable {
-    let storage: any HostStorage
+    let storage: any CRLStore
     let issuers: IssuerDirectory
     let settings: RevocationSettings
     let metrics: HostMetrics
@@ -22,7 +22,7 @@ public final class CRLService: Sendable {
     private let cache = Mutex<[String: StoredCRL]>([:])
 
     init(
-        storage: any HostStorage, issuers: IssuerDirectory, settings: RevocationSettings, metrics: HostMetrics, logger: Logger,
+        storage: any CRLStore, issuers: IssuerDirectory, settings: RevocationSettings, metrics: HostMetrics, logger: Logger,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.storage = storage

@@ -14,7 +14,7 @@ import ServiceLifecycle
 public final class RevocationScheduler: Service, Sendable {
     let crl: CRLService
     let responders: ResponderStore
-    let storage: any HostStorage
+    let storage: any CRLStore & OCSPStore & InstanceLocks
     let interval: Duration
     let tick: Duration
     let logger: Logger
@@ -25,7 +25,8 @@ public final class RevocationScheduler: Service, Sendable {
     private let revocationInput: AsyncStream<String>.Continuation
 
     init(
-        crl: CRLService, responders: ResponderStore, storage: any HostStorage, settings: RevocationSettings, logger: Logger,
+        crl: CRLService, responders: ResponderStore, storage: any CRLStore & OCSPStore & InstanceLocks, settings: RevocationSettings,
+        logger: Logger,
         clock: any Clock<Duration> = ContinuousClock(), now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.crl = crl

@@ -1,4 +1,5 @@
 import ConnectorAPI
+import ConnectorSupport
 import Foundation
 import Yams
 
@@ -50,57 +51,42 @@ struct ConfigFile {
         guard let sequence = node.sequence else { throw HostError.configuration("config file: 'issuers' must be a list") }
         var seen = Set<String>()
         return try sequence.enumerated().map { index, item in
-            guard let mapping = item.mapping else {
+            guard case .mapping(let values) = try optionValue(item, at: "issuers[\(index)]") else {
                 throw HostError.configuration("config file: issuers[\(index)] must be a mapping")
             }
-            var values: [String: String] = [:]
-            var lists: [String: [String]] = [:]
-            var maps: [String: [String: String]] = [:]
-            for (keyNode, valueNode) in mapping {
-                guard let key = keyNode.string else {
-                    throw HostError.configuration("config file: issuers[\(index)]: every key must be a string")
-                }
-                if let scalar = valueNode.scalar {
-                    values[key] = scalar.string
-                } else if let sequence = valueNode.sequence {
-                    let items = sequence.compactMap { $0.scalar?.string }
-                    guard items.count == sequence.count else {
-                        throw HostError.configuration("config file: issuers[\(index)].\(key): lists may hold only scalar values")
-                    }
-                    lists[key] = items
-                } else if let pairs = valueNode.mapping {
-                    var map: [String: String] = [:]
-                    for (name, value) in pairs {
-                        guard let name = name.string, let value = value.scalar?.string else {
-                            throw HostError.configuration("config file: issuers[\(index)].\(key): values must be scalars")
-                        }
-                        map[name] = value
-                    }
-                    maps[key] = map
-                } else {
-                    throw HostError.configuration("config file: issuers[\(index)].\(key): unsupported value")
-                }
-            }
-            guard let id = values["id"], id.range(of: "^[a-z0-9-]{1,64}$", options: .regularExpression) != nil else {
+            guard case .scalar(let id) = values["id"], id.range(of: "^[a-z0-9-]{1,64}$", options: .regularExpression) != nil else {
                 throw HostError.configuration("config file: issuers[\(index)]: 'id' must match [a-z0-9-]{1,64}")
             }
             guard seen.insert(id).inserted else { throw HostError.configuration("config file: issuer \(id) is defined twice") }
-            guard let type = values["type"], !type.isEmpty else {
+            guard case .scalar(let type) = values["type"], !type.isEmpty else {
                 throw HostError.configuration("config file: issuer \(id): missing 'type'")
             }
-            return try IssuerSettings.make(id: id, type: type, values: values, lists: lists, maps: maps, directory: directory)
+            return try IssuerSettings.make(id: id, type: type, values: values, directory: directory)
         }
+    }
+
+    /// A YAML node as an option value; keys must be strings.
+    static func optionValue(_ node: Node, at path: String) throws -> OptionValue {
+        if let scalar = node.scalar { return .scalar(scalar.string) }
+        if let sequence = node.sequence {
+            return .list(try sequence.enumerated().map { try optionValue($1, at: "\(path)[\($0)]") })
+        }
+        guard let pairs = node.mapping else { throw HostError.configuration("config file: \(path): unsupported value") }
+        var mapping: [String: OptionValue] = [:]
+        for (keyNode, valueNode) in pairs {
+            guard let key = keyNode.string else { throw HostError.configuration("config file: \(path): every key must be a string") }
+            mapping[key] = try optionValue(valueNode, at: "\(path).\(key)")
+        }
+        return .mapping(mapping)
     }
 }
 
 extension IssuerSettings {
     /// Splits an issuer's keys into the host's (`id`, `type`, validity limits) and the connector's.
-    static func make(
-        id: String, type: String, values: [String: String], lists: [String: [String]] = [:], maps: [String: [String: String]] = [:],
-        directory: URL
-    ) throws -> IssuerSettings {
+    static func make(id: String, type: String, values: [String: OptionValue], directory: URL) throws -> IssuerSettings {
         func duration(_ key: String, default fallback: Int64) throws -> Int64 {
-            guard let text = values[key] else { return fallback }
+            guard let value = values[key] else { return fallback }
+            guard case .scalar(let text) = value else { throw HostError.configuration("issuer \(id): \(key) must be a scalar") }
             guard let seconds = ConfigDuration.seconds(text) else {
                 throw HostError.configuration("issuer \(id): \(key) '\(text)' is not a duration such as 90d or 12h")
             }
@@ -111,13 +97,12 @@ extension IssuerSettings {
         guard defaultValidity <= maxValidity else {
             throw HostError.configuration("issuer \(id): default_validity is longer than max_validity")
         }
-        let connectorValues = values.filter { !ConfigFile.issuerHostKeys.contains($0.key) }
         return IssuerSettings(
             id: id,
             type: type,
             maxValiditySeconds: maxValidity,
             defaultValiditySeconds: defaultValidity,
-            options: ConnectorOptions(values: connectorValues, lists: lists, maps: maps, baseDirectory: directory, issuerID: id)
+            options: ConnectorOptions(values.filter { !ConfigFile.issuerHostKeys.contains($0.key) }, baseDirectory: directory, issuerID: id)
         )
     }
 }

@@ -1,7 +1,5 @@
-import ConnectorAPI
 import Foundation
 import Logging
-import Yams
 
 extension HostConfiguration {
     /// Settings that may appear at the top of the YAML file, each also settable as `CERTCTL_<KEY>`.
@@ -24,122 +22,87 @@ extension HostConfiguration {
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let configFile = (configPath ?? environment["CERTCTL_CONFIG"]).flatMap { $0.isEmpty ? nil : $0 }
             .map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
-        var file = ConfigFile(settings: [:], issuers: [], directory: cwd)
-        if let configFile {
-            file = try ConfigFile.read(configFile)
-        }
+        let file = try configFile.map(ConfigFile.read) ?? ConfigFile(settings: [:], issuers: [], directory: cwd)
+        let source = SettingsSource(environment: environment, file: file, workingDirectory: cwd)
 
-        /// The merged value of one setting and the directory its relative paths resolve against.
-        func value(_ key: String) -> (text: String, base: URL)? {
-            if let env = environment["CERTCTL_" + key.uppercased()], !env.isEmpty { return (env, cwd) }
-            return file.settings[key].map { ($0, file.directory) }
-        }
-        func path(_ key: String) -> URL? {
-            value(key).map { URL(fileURLWithPath: $0.text, relativeTo: $0.base).standardizedFileURL }
-        }
-        func invalid(_ key: String, _ why: String) -> HostError {
-            .configuration("CERTCTL_\(key.uppercased()) (\(key)): \(why)")
-        }
-
-        let dataDirectory = path("data_dir") ?? cwd.appendingPathComponent("certctl-data").standardizedFileURL
-
-        let listenText = value("listen")?.text ?? "127.0.0.1:8443"
-        guard let listen = ListenAddress(listenText) else {
-            throw invalid("listen", "'\(listenText)' is not host:port")
-        }
-
-        var pkiHTTPListen: ListenAddress?
-        if let text = value("pki_http_listen")?.text {
-            guard let parsed = ListenAddress(text) else { throw invalid("pki_http_listen", "'\(text)' is not host:port") }
-            pkiHTTPListen = parsed
-        }
-
-        var publicBaseURL =
-            value("public_base_url")?.text ?? pkiHTTPListen.map { Self.derivedBaseURL($0, scheme: "http") }
-            ?? Self.derivedBaseURL(listen, scheme: "https")
-        while publicBaseURL.hasSuffix("/") { publicBaseURL.removeLast() }
-        guard let base = URL(string: publicBaseURL), ["http", "https"].contains(base.scheme ?? ""), base.host != nil else {
-            throw invalid("public_base_url", "'\(publicBaseURL)' is not an http(s) URL")
-        }
-
-        let tlsCert = path("tls_cert_file")
-        let tlsKey = path("tls_key_file")
+        let dataDirectory = source.path("data_dir") ?? cwd.appendingPathComponent("certctl-data").standardizedFileURL
+        let (listen, pkiHTTPListen, publicBaseURL) = try listeners(source)
+        let tlsCert = source.path("tls_cert_file")
+        let tlsKey = source.path("tls_key_file")
         guard (tlsCert == nil) == (tlsKey == nil) else {
             throw HostError.configuration("CERTCTL_TLS_CERT_FILE and CERTCTL_TLS_KEY_FILE must be set together")
         }
-
         let database: DatabaseLocation
-        if let url = value("database_url")?.text {
-            database = try Self.parseDatabaseURL(url, key: "database_url", base: value("database_url")!.base)
+        if let url = source.value("database_url") {
+            database = try Self.parseDatabaseURL(url.text, key: "database_url", base: url.base)
         } else {
             database = .sqlite(path: dataDirectory.appendingPathComponent("certctl.db").path)
         }
-
-        let sizeText = value("max_body_size")?.text ?? "1MB"
+        let sizeText = source.value("max_body_size")?.text ?? "1MB"
         guard let maxBodySize = ConfigByteSize.bytes(sizeText) else {
-            throw invalid("max_body_size", "'\(sizeText)' is not a size such as 1MB, 512KB or 65536")
+            throw source.invalid("max_body_size", "'\(sizeText)' is not a size such as 1MB, 512KB or 65536")
         }
-
-        let levelText = value("log_level")?.text ?? "info"
+        let levelText = source.value("log_level")?.text ?? "info"
         guard let logLevel = Logger.Level(rawValue: levelText.lowercased()) else {
-            throw invalid("log_level", "'\(levelText)' is not one of trace, debug, info, notice, warning, error, critical")
+            throw source.invalid("log_level", "'\(levelText)' is not one of trace, debug, info, notice, warning, error, critical")
         }
+        var limits = RateLimitSettings()
+        limits.ocspPerIPPerMinute = try source.count("ocsp_rate_limit_per_ip_min", default: limits.ocspPerIPPerMinute)
+        limits.exportsPerActorPerHour = try source.count("cert_export_rate_limit_per_actor_hr", default: limits.exportsPerActorPerHour)
 
-        func duration(_ key: String, default fallback: Int64) throws -> Int64 {
-            guard let text = value(key)?.text else { return fallback }
-            guard let seconds = ConfigDuration.seconds(text) else {
-                throw invalid(key, "'\(text)' is not a duration such as 30s, 15m, 1h or 7d")
-            }
-            return seconds
-        }
-        func count(_ key: String, default fallback: Int) throws -> Int {
-            guard let text = value(key)?.text else { return fallback }
-            guard let number = Int(text), number >= 0 else { throw invalid(key, "'\(text)' is not a non-negative integer") }
-            return number
-        }
-
-        var revocation = RevocationSettings(
-            ocspResponderKeyDirectory: path("ocsp_responder_key_dir") ?? dataDirectory.appendingPathComponent("ocsp-keys")
+        return HostConfiguration(
+            configFile: configFile, dataDirectory: dataDirectory, listen: listen, publicBaseURL: publicBaseURL,
+            tlsCertificateFile: tlsCert, tlsKeyFile: tlsKey, database: database, maxBodySize: maxBodySize, logLevel: logLevel,
+            issuers: file.issuers, pkiHTTPListen: pkiHTTPListen, revocation: try revocation(source, dataDirectory: dataDirectory),
+            limits: limits
         )
-        revocation.crlGenerationInterval = try duration("crl_generation_interval", default: revocation.crlGenerationInterval)
-        revocation.crlValidity = try duration("crl_validity", default: revocation.crlValidity)
-        revocation.ocspResponderRotationGrace = try duration(
+    }
+
+    /// `CERTCTL_LISTEN`, `CERTCTL_PKI_HTTP_LISTEN` and the public base URL derived from them.
+    static func listeners(_ source: SettingsSource) throws -> (ListenAddress, ListenAddress?, String) {
+        let listenText = source.value("listen")?.text ?? "127.0.0.1:8443"
+        guard let listen = ListenAddress(listenText) else {
+            throw source.invalid("listen", "'\(listenText)' is not host:port")
+        }
+        var pkiHTTPListen: ListenAddress?
+        if let text = source.value("pki_http_listen")?.text {
+            guard let parsed = ListenAddress(text) else { throw source.invalid("pki_http_listen", "'\(text)' is not host:port") }
+            pkiHTTPListen = parsed
+        }
+        var publicBaseURL =
+            source.value("public_base_url")?.text ?? pkiHTTPListen.map { Self.derivedBaseURL($0, scheme: "http") }
+            ?? Self.derivedBaseURL(listen, scheme: "https")
+        while publicBaseURL.hasSuffix("/") { publicBaseURL.removeLast() }
+        guard let base = URL(string: publicBaseURL), ["http", "https"].contains(base.scheme ?? ""), base.host != nil else {
+            throw source.invalid("public_base_url", "'\(publicBaseURL)' is not an http(s) URL")
+        }
+        return (listen, pkiHTTPListen, publicBaseURL)
+    }
+
+    /// CRL and OCSP timing, checked against each other.
+    static func revocation(_ source: SettingsSource, dataDirectory: URL) throws -> RevocationSettings {
+        var revocation = RevocationSettings(
+            ocspResponderKeyDirectory: source.path("ocsp_responder_key_dir") ?? dataDirectory.appendingPathComponent("ocsp-keys"))
+        revocation.crlGenerationInterval = try source.duration("crl_generation_interval", default: revocation.crlGenerationInterval)
+        revocation.crlValidity = try source.duration("crl_validity", default: revocation.crlValidity)
+        revocation.ocspResponderRotationGrace = try source.duration(
             "ocsp_responder_rotation_grace", default: revocation.ocspResponderRotationGrace)
-        revocation.ocspResponderValidity = try duration("ocsp_responder_validity", default: revocation.ocspResponderValidity)
-        revocation.ocspResponseValidity = try duration("ocsp_response_validity", default: revocation.ocspResponseValidity)
-        if let text = value("ocsp_memory_cache")?.text {
+        revocation.ocspResponderValidity = try source.duration("ocsp_responder_validity", default: revocation.ocspResponderValidity)
+        revocation.ocspResponseValidity = try source.duration("ocsp_response_validity", default: revocation.ocspResponseValidity)
+        if let text = source.value("ocsp_memory_cache")?.text {
             guard let mode = OCSPMemoryCacheMode(rawValue: text.lowercased()) else {
-                throw invalid("ocsp_memory_cache", "'\(text)' is not one of auto, on, off")
+                throw source.invalid("ocsp_memory_cache", "'\(text)' is not one of auto, on, off")
             }
             revocation.ocspMemoryCache = mode
         }
         guard revocation.ocspResponderRotationGrace < revocation.ocspResponderValidity else {
-            throw invalid("ocsp_responder_rotation_grace", "must be shorter than CERTCTL_OCSP_RESPONDER_VALIDITY")
+            throw source.invalid("ocsp_responder_rotation_grace", "must be shorter than CERTCTL_OCSP_RESPONDER_VALIDITY")
         }
         guard revocation.crlGenerationInterval < revocation.crlValidity else {
-            throw invalid(
+            throw source.invalid(
                 "crl_generation_interval", "must be shorter than CERTCTL_CRL_VALIDITY, or CRLs would expire before they are replaced")
         }
-
-        var limits = RateLimitSettings()
-        limits.ocspPerIPPerMinute = try count("ocsp_rate_limit_per_ip_min", default: limits.ocspPerIPPerMinute)
-        limits.exportsPerActorPerHour = try count("cert_export_rate_limit_per_actor_hr", default: limits.exportsPerActorPerHour)
-
-        return HostConfiguration(
-            configFile: configFile,
-            dataDirectory: dataDirectory,
-            listen: listen,
-            publicBaseURL: publicBaseURL,
-            tlsCertificateFile: tlsCert,
-            tlsKeyFile: tlsKey,
-            database: database,
-            maxBodySize: maxBodySize,
-            logLevel: logLevel,
-            issuers: file.issuers,
-            pkiHTTPListen: pkiHTTPListen,
-            revocation: revocation,
-            limits: limits
-        )
+        return revocation
     }
 
     static func derivedBaseURL(_ listen: ListenAddress, scheme: String) -> String {

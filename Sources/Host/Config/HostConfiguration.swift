@@ -21,8 +21,12 @@ public struct HostConfiguration: Sendable {
     public var maxBodySize: Int
     /// `CERTCTL_LOG_LEVEL`.
     public var logLevel: Logger.Level
-    /// Issuers from the config file (empty: bootstrap `iss-local`).
+    /// Issuers from the config file (empty: the ``developmentIssuer``).
     public var issuers: [IssuerSettings]
+    /// The issuer bootstrapped when the config file names none (SPEC: `iss-local`, a self-signed
+    /// root under `<data_dir>/ca/`). Its connector type and keys are the executable's business, so
+    /// the executable sets this after loading; the host only bootstraps and serves it.
+    public var developmentIssuer: IssuerSettings?
     /// `CERTCTL_PKI_HTTP_LISTEN`: optional plain-HTTP listener for `/.well-known/pki/*` only.
     public var pkiHTTPListen: ListenAddress?
     /// CRL and OCSP timing.
@@ -32,6 +36,11 @@ public struct HostConfiguration: Sendable {
 }
 
 extension HostConfiguration {
+    /// The issuers this host serves: the configured ones, else the development issuer.
+    public var effectiveIssuers: [IssuerSettings] {
+        issuers.isEmpty ? developmentIssuer.map { [$0] } ?? [] : issuers
+    }
+
     /// The TLS certificate and key files: the configured ones, or the bootstrapped development pair.
     var tlsFiles: (certificate: URL, key: URL) {
         if let certificate = tlsCertificateFile, let key = tlsKeyFile { return (certificate, key) }
@@ -140,7 +149,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// One configured issuer: the keys every issuer has, plus the connector's own options.
-public struct IssuerSettings: Sendable {
+public struct IssuerSettings: Sendable, Hashable {
     public var id: String
     public var type: String
     /// Longest validity a request may ask for (`max_validity`, default `397d`).
@@ -151,6 +160,21 @@ public struct IssuerSettings: Sendable {
 
     public static let defaultMaxValiditySeconds: Int64 = 397 * 86_400
     public static let defaultValiditySeconds: Int64 = 90 * 86_400
+
+    /// An issuer with the default validity limits (for issuers the executable defines).
+    public init(id: String, type: String, options: ConnectorOptions) {
+        self.init(
+            id: id, type: type, maxValiditySeconds: Self.defaultMaxValiditySeconds, defaultValiditySeconds: Self.defaultValiditySeconds,
+            options: options)
+    }
+
+    public init(id: String, type: String, maxValiditySeconds: Int64, defaultValiditySeconds: Int64, options: ConnectorOptions) {
+        self.id = id
+        self.type = type
+        self.maxValiditySeconds = maxValiditySeconds
+        self.defaultValiditySeconds = defaultValiditySeconds
+        self.options = options
+    }
 
     /// The connector's view of this issuer.
     public func connectorConfiguration(dataDirectory: URL, services: ConnectorServices = ConnectorServices()) -> IssuerConfiguration {

@@ -18,7 +18,7 @@ struct ExportService: Sendable {
     }
 
     let certificates: CertificateService
-    let storage: any HostStorage
+    let storage: any AuditLog
     let limiter: FixedWindowLimiter<ContinuousClock>
     let metrics: HostMetrics
 

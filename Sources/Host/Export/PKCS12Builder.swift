@@ -24,21 +24,29 @@ enum PKCS12Builder {
     ///   - certificates: DER certificates, leaf first.
     ///   - friendlyName: set on the first (leaf) certificate.
     static func build(certificates: [[UInt8]], friendlyName: String?, password: String) throws -> [UInt8] {
-        var rng = SystemRandomNumberGenerator()
-        func random(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &rng) } }
-
         var safeContents = DER.Serializer()
         try safeContents.appendConstructedNode(identifier: .sequence) { coder in
             for (index, certificate) in certificates.enumerated() {
                 try coder.serialize(PKCS12CertBag(certificateDER: certificate, friendlyName: index == 0 ? friendlyName : nil))
             }
         }
+        let authSafeBytes = try authenticatedSafe(encrypting: safeContents.serializedBytes, password: password)
+        return try pfx(authenticatedSafe: authSafeBytes, password: password)
+    }
 
+    static func random(_ count: Int) -> [UInt8] {
+        var rng = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
+    }
+
+    /// `AuthenticatedSafe` with one `EncryptedData` content: the safe contents under PBES2
+    /// (PBKDF2-HMAC-SHA256, AES-256-CBC).
+    static func authenticatedSafe(encrypting safeContents: [UInt8], password: String) throws -> [UInt8] {
         let parameters = PBES2Parameters(salt: random(16), iterations: iterations, iv: random(16))
         let key = try KDF.Insecure.PBKDF2.deriveKey(
             from: Array(password.utf8), salt: parameters.salt, using: .sha256, outputByteCount: 32, rounds: parameters.iterations
         )
-        let ciphertext = try AES._CBC.encrypt(safeContents.serializedBytes, using: key, iv: try AES._CBC.IV(ivBytes: parameters.iv))
+        let ciphertext = try AES._CBC.encrypt(safeContents, using: key, iv: try AES._CBC.IV(ivBytes: parameters.iv))
 
         var authenticatedSafe = DER.Serializer()
         try authenticatedSafe.appendConstructedNode(identifier: .sequence) { coder in
@@ -59,8 +67,11 @@ enum PKCS12Builder {
                 }
             }
         }
-        let authSafeBytes = authenticatedSafe.serializedBytes
+        return authenticatedSafe.serializedBytes
+    }
 
+    /// `PFX` version 3 around the authenticated safe, with its HMAC-SHA256 `MacData`.
+    static func pfx(authenticatedSafe authSafeBytes: [UInt8], password: String) throws -> [UInt8] {
         let macSalt = random(16)
         let macKey = SymmetricKey(data: PKCS12KeyDerivation.macKey(password: password, salt: macSalt, iterations: iterations))
         let mac = Array(HMAC<SHA256>.authenticationCode(for: authSafeBytes, using: macKey))

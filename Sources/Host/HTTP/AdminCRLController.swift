@@ -4,7 +4,7 @@ import Hummingbird
 /// `GET /api/v1/admin/crl/cache` (admin): per-issuer CRL cache state and recent generations.
 struct AdminCRLController {
     let crl: CRLService
-    let storage: any HostStorage
+    let storage: any CRLStore
     let auth: Authenticator
     let settings: RevocationSettings
 

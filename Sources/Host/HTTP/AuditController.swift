@@ -2,7 +2,7 @@ import Hummingbird
 
 /// `GET /api/v1/audit` (admin).
 struct AuditController {
-    let storage: any HostStorage
+    let storage: any AuditLog
     let auth: Authenticator
 
     struct EventJSON: Encodable {

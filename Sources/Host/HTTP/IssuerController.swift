@@ -50,13 +50,11 @@ struct IssuerController {
                 list.append(
                     IssuerJSON(
                         id: issuer.id,
-                        type: issuer.connector.type,
-                        // What this host publishes: CRL and OCSP need the connector's CA signer.
+                        type: issuer.settings.type,
+                        // What this host publishes: CRL and OCSP exactly when the connector's CA
+                        // key signs through the host.
                         capabilities: .init(
-                            crl: issuer.signing != nil && issuer.connector.capabilities.crl,
-                            ocsp: issuer.signing != nil && issuer.connector.capabilities.ocsp,
-                            revoke: issuer.connector.capabilities.revoke
-                        ),
+                            crl: issuer.signing != nil, ocsp: issuer.signing != nil, revoke: issuer.connector.capabilities.revoke),
                         caCertificatePEM: try ca.map { try $0.serializeAsPEM().pemString + "\n" },
                         maxValidityDays: issuer.settings.maxValiditySeconds / 86_400,
                         defaultValidityDays: issuer.settings.defaultValiditySeconds / 86_400

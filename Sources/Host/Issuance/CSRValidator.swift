@@ -1,4 +1,5 @@
 import ConnectorAPI
+import ConnectorSupport
 import SwiftASN1
 import X509
 

@@ -6,7 +6,7 @@ import X509
 /// Issue, read, list and revoke certificates. The one place the API, the bootstrapper and the CLI
 /// go through, so validation, storage and audit are the same for all of them.
 public struct CertificateService: Sendable {
-    let storage: any HostStorage
+    let storage: any CertificateStore
     let issuers: IssuerDirectory
     let publicBaseURL: String
     let metrics: HostMetrics
@@ -18,7 +18,7 @@ public struct CertificateService: Sendable {
     static let backdate: TimeInterval = 60
 
     public init(
-        storage: any HostStorage, issuers: IssuerDirectory, publicBaseURL: String, metrics: HostMetrics = HostMetrics(),
+        storage: any CertificateStore, issuers: IssuerDirectory, publicBaseURL: String, metrics: HostMetrics = HostMetrics(),
         onRevoked: @escaping @Sendable (CertificateRecord) -> Void = { _ in }
     ) {
         self.storage = storage

@@ -112,11 +112,10 @@ final class OCSPMemoryCache: Sendable {
     private let state = Mutex(State())
     /// How long an entry is used before the database is read again.
     let revalidateAfter: TimeInterval
-    /// By this age a status is re-read in the background (``OCSPMemoryRefresher``; each from its
-    /// own point between ``earliestRefreshShare`` and this), so that under steady load it is fresh
-    /// again before ``revalidateAfter`` sends a request to the database path. (A stored response:
-    /// this share of its own trust period.)
-    var refreshAfter: TimeInterval { revalidateAfter * Self.refreshShare }
+    /// By this share of ``revalidateAfter`` a status is re-read in the background
+    /// (``OCSPMemoryRefresher``; each from its own point between ``earliestRefreshShare`` and
+    /// this), so that under steady load it is fresh again before ``revalidateAfter`` sends a
+    /// request to the database path. (A stored response: this share of its own trust period.)
     static let refreshShare = 0.8
     static let earliestRefreshShare = 0.6
     /// How long a claimed background re-read is waited for before another request claims it.
@@ -167,7 +166,7 @@ final class OCSPMemoryCache: Sendable {
     }
 
     /// The known status of a serial, while fresh at `now`. Past its re-read point (at most
-    /// ``refreshAfter``), one caller a ``refreshRetry`` is told to have it re-read (`refresh`); the
+    /// ``refreshShare`` of ``revalidateAfter``), one caller a ``refreshRetry`` is told to have it re-read (`refresh`); the
     /// others keep using it meanwhile.
     func status(issuerID: String, serial: String, now: Date) -> StatusLookup? {
         let key = Self.key(issuerID, serial)

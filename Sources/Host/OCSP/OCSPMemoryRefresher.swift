@@ -25,13 +25,13 @@ final class OCSPMemoryRefresher: Service, Sendable {
     static let queueLimit = 10_000
 
     private let memory: OCSPMemoryCache
-    private let storage: any HostStorage
+    private let storage: any OCSPStore
     private let metrics: HostMetrics
     private let now: @Sendable () -> Date
     private let queue: AsyncStream<Item>
     private let input: AsyncStream<Item>.Continuation
 
-    init(memory: OCSPMemoryCache, storage: any HostStorage, metrics: HostMetrics, now: @escaping @Sendable () -> Date = Date.init) {
+    init(memory: OCSPMemoryCache, storage: any OCSPStore, metrics: HostMetrics, now: @escaping @Sendable () -> Date = Date.init) {
         self.memory = memory
         self.storage = storage
         self.metrics = metrics

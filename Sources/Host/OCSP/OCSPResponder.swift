@@ -1,8 +1,8 @@
 import ConnectorAPI
 import Crypto
 import Foundation
+import IssuingKit
 import Logging
-import SignerIssuance
 import SwiftASN1
 import X509
 
@@ -47,7 +47,7 @@ final class OCSPResponder: Sendable {
         }
     }
 
-    let storage: any HostStorage
+    let storage: any OCSPStore
     let issuers: IssuerDirectory
     let responders: ResponderStore
     let settings: RevocationSettings
@@ -63,7 +63,7 @@ final class OCSPResponder: Sendable {
     let issuerHashes: [String: [CertIDHashAlgorithm: (name: [UInt8], key: [UInt8])]]
 
     init(
-        storage: any HostStorage, issuers: IssuerDirectory, responders: ResponderStore, settings: RevocationSettings,
+        storage: any OCSPStore, issuers: IssuerDirectory, responders: ResponderStore, settings: RevocationSettings,
         metrics: HostMetrics, logger: Logger, memory: OCSPMemoryCache? = nil, refresher: OCSPMemoryRefresher? = nil,
         now: @escaping @Sendable () -> Date = Date.init
     ) throws {
@@ -125,26 +125,7 @@ final class OCSPResponder: Sendable {
         // Captured before any database read: what is read may only be remembered if no revocation
         // was remembered in between.
         let generation = memory?.generation ?? 0
-        guard let issuer = issuers[issuerID], let signing = issuer.signing, let hashes = issuerHashes[issuerID] else {
-            metrics.increment(.ocsp, "issuer_not_found")
-            throw OCSPFailure(.unauthorized, "unknown issuer or issuer without OCSP")
-        }
-        guard certIDs.count <= Self.maxCertIDs else {
-            metrics.increment(.ocsp, "request_invalid")
-            throw OCSPFailure(.malformedRequest, "more than \(Self.maxCertIDs) CertIDs")
-        }
-        for certID in certIDs where !Self.certID(certID, names: hashes) {
-            metrics.increment(.ocsp, "issuer_mismatch")
-            throw OCSPFailure(.unauthorized, "CertID names another issuer")
-        }
-        let nonce: Certificate.Extension?
-        do {
-            nonce = try OCSPNonce.echo(from: extensions)
-        } catch {
-            metrics.increment(.ocsp, "nonce_malformed")
-            throw error
-        }
-
+        let (issuer, signing, nonce) = try checked(issuerID: issuerID, certIDs: certIDs, extensions: extensions)
         let cacheable = nonce == nil && certIDs.count == 1
         let cacheKey = certIDs.first.map { Self.cacheKey(certID: $0.encoded) } ?? ""
         if cacheable,
@@ -192,6 +173,31 @@ final class OCSPResponder: Sendable {
             )
         }
         return Answer(der: der, cacheWindow: nonce == nil ? (thisUpdate, nextUpdate) : nil)
+    }
+
+    /// The request's issuer, CertIDs and nonce, checked and counted: the issuer must publish OCSP
+    /// here, every CertID must name it, and a nonce must be 1–32 octets.
+    private func checked(issuerID: String, certIDs: [OCSPCertID], extensions: [Certificate.Extension]) throws -> (
+        LoadedIssuer, any CASigningConnector, Certificate.Extension?
+    ) {
+        guard let issuer = issuers[issuerID], let signing = issuer.signing, let hashes = issuerHashes[issuerID] else {
+            metrics.increment(.ocsp, "issuer_not_found")
+            throw OCSPFailure(.unauthorized, "unknown issuer or issuer without OCSP")
+        }
+        guard certIDs.count <= Self.maxCertIDs else {
+            metrics.increment(.ocsp, "request_invalid")
+            throw OCSPFailure(.malformedRequest, "more than \(Self.maxCertIDs) CertIDs")
+        }
+        for certID in certIDs where !Self.certID(certID, names: hashes) {
+            metrics.increment(.ocsp, "issuer_mismatch")
+            throw OCSPFailure(.unauthorized, "CertID names another issuer")
+        }
+        do {
+            return (issuer, signing, try OCSPNonce.echo(from: extensions))
+        } catch {
+            metrics.increment(.ocsp, "nonce_malformed")
+            throw error
+        }
     }
 
     /// thisUpdate (now, whole seconds) and nextUpdate of a response signed now.

@@ -1,8 +1,9 @@
 import ConnectorAPI
+import ConnectorSupport
 import Crypto
 import Foundation
+import IssuingKit
 import Logging
-import SignerIssuance
 import SwiftASN1
 import Synchronization
 import X509
@@ -67,7 +68,7 @@ final class ResponderStore: Sendable {
         var claimedAt: Date?
     }
 
-    let storage: any HostStorage
+    let storage: any OCSPStore & InstanceLocks
     let settings: RevocationSettings
     let metrics: HostMetrics
     let logger: Logger
@@ -79,7 +80,7 @@ final class ResponderStore: Sendable {
     private let flights = SingleFlight<Active>()
 
     init(
-        storage: any HostStorage, settings: RevocationSettings, metrics: HostMetrics, logger: Logger,
+        storage: any OCSPStore & InstanceLocks, settings: RevocationSettings, metrics: HostMetrics, logger: Logger,
         memory: OCSPMemoryCache? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.memory = memory

@@ -107,18 +107,7 @@ public final class ConfigReloader: Service, Sendable {
         check("CERTCTL_OCSP_RESPONDER_VALIDITY", a.ocspResponderValidity != b.ocspResponderValidity)
         check("CERTCTL_OCSP_RESPONSE_VALIDITY", a.ocspResponseValidity != b.ocspResponseValidity)
         check("CERTCTL_OCSP_MEMORY_CACHE", a.ocspMemoryCache != b.ocspMemoryCache)
-        check("issuers", running.issuers.map(\.fingerprint) != loaded.issuers.map(\.fingerprint))
+        check("issuers", running.issuers != loaded.issuers)
         return changed
-    }
-}
-
-extension IssuerSettings {
-    /// Everything that configures the issuer, to tell whether a reloaded file changed it.
-    var fingerprint: String {
-        let options =
-            options.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            + options.lists.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            + options.maps.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.sorted { $0.key < $1.key })" }
-        return "\(id)|\(type)|\(maxValiditySeconds)|\(defaultValiditySeconds)|\(options)"
     }
 }

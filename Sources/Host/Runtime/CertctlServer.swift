@@ -106,15 +106,16 @@ public struct CertctlServer: Sendable {
         if configuration.tlsCertificateFile == nil {
             let dev = TLSBootstrap(dataDirectory: configuration.dataDirectory)
             if !dev.isCurrent() {
-                let bootstrapped = configuration.issuers.isEmpty && issuers[DevIssuer.id] != nil
+                // Without configured issuers the development issuer issues it; otherwise it is self-signed.
+                let issuerID = configuration.issuers.isEmpty ? configuration.developmentIssuer?.id : nil
                 try await dev.create(
-                    issue: bootstrapped
-                        ? { csr in
+                    issue: issuerID.flatMap { issuers[$0] }.map { issuer in
+                        { csr in
                             let record = try await certificates.issue(
-                                issuerID: DevIssuer.id, csrPEM: csr, validityDays: TLSBootstrap.validityDays, actor: "system"
-                            )
+                                issuerID: issuer.id, csrPEM: csr, validityDays: TLSBootstrap.validityDays, actor: "system")
                             return (record.certificatePEM, record.chainPEM)
-                        } : nil
+                        }
+                    }
                 )
                 logger.notice("bootstrapped TLS certificate", metadata: ["file": "\(dev.certificateFile.path)"])
             }

@@ -36,26 +36,22 @@ public enum HostRuntime {
         }
     }
 
-    /// Loads the configured issuers; with none configured, bootstraps and loads `iss-local`.
+    /// Loads the configured issuers; with none configured, bootstraps (when its CA does not exist
+    /// yet) and loads the development issuer.
     public static func loadIssuers(
-        _ configuration: HostConfiguration, registry: ConnectorRegistry, storage: any HostStorage,
+        _ configuration: HostConfiguration, registry: ConnectorRegistry, storage: any AuditLog,
         services: ConnectorServices = ConnectorServices(), logger: Logger
     ) async throws -> IssuerDirectory {
-        var settings = configuration.issuers
-        if settings.isEmpty {
-            let dev = DevIssuer.settings(dataDirectory: configuration.dataDirectory)
-            settings = [dev]
-            let initializer = CAInitializer(configuration: configuration, registry: registry, storage: storage)
-            if let factory = registry.factory(for: dev.type) as? any CAInitializableConnector.Type,
-                !factory.isInitialized(dev.connectorConfiguration(dataDirectory: configuration.dataDirectory))
-            {
-                let certificate = try await initializer.initialize(
-                    issuerID: DevIssuer.id, parentID: nil, commonName: "certctl development root (\(DevIssuer.id))",
-                    validityDays: 3650, actor: "system"
-                )
-                logger.notice("bootstrapped issuer", metadata: ["issuer": "\(DevIssuer.id)", "subject": "\(certificate.subject)"])
-            }
+        if configuration.issuers.isEmpty, let dev = configuration.developmentIssuer,
+            let factory = registry.factory(for: dev.type) as? any CAInitializableConnector.Type,
+            !factory.isInitialized(dev.connectorConfiguration(dataDirectory: configuration.dataDirectory))
+        {
+            let certificate = try await CAInitializer(configuration: configuration, registry: registry, storage: storage).initialize(
+                issuerID: dev.id, parentID: nil, commonName: "certctl development root (\(dev.id))", validityDays: 3650, actor: "system"
+            )
+            logger.notice("bootstrapped issuer", metadata: ["issuer": "\(dev.id)", "subject": "\(certificate.subject)"])
         }
-        return try await IssuerDirectory.load(settings, registry: registry, dataDirectory: configuration.dataDirectory, services: services)
+        return try await IssuerDirectory.load(
+            configuration.effectiveIssuers, registry: registry, dataDirectory: configuration.dataDirectory, services: services)
     }
 }

@@ -11,7 +11,7 @@ import NIOCore
 /// one, a revocation through any instance returns only once this instance has acknowledged a
 /// counter value at least as new as the revocation's (``acknowledgeOCSPEpoch(_:)``), or the lease
 /// has run out. See ``OCSPLease``.
-public protocol OCSPEpochSource: HostStorage {
+public protocol OCSPEpochSource: Sendable {
     /// The counter's current value, read in a snapshot taken after the call; fails (as a
     /// `HostError`) when the database does not answer in time.
     func ocspEpoch() -> EventLoopFuture<Int64>

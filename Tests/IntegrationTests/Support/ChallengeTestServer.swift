@@ -1,3 +1,4 @@
+import ConnectorSupport
 import Foundation
 
 #if canImport(Glibc)

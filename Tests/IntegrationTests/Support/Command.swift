@@ -1,3 +1,4 @@
+import ConnectorSupport
 import Foundation
 
 /// Runs external programs (the `certctl` binary, `openssl`, `curl`) without blocking the

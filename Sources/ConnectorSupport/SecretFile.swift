@@ -1,9 +1,8 @@
+import ConnectorAPI
 import Foundation
 
 #if canImport(Glibc)
     import Glibc
-#elseif canImport(Darwin)
-    import Darwin
 #endif
 
 /// Files that hold secrets (private keys, PINs, API keys): created with mode `0600` and `O_EXCL`,

@@ -1,4 +1,5 @@
 import ConnectorAPI
+import ConnectorSupport
 import Foundation
 import X509
 
@@ -22,6 +23,20 @@ public struct SignerBackedIssuer: Sendable {
         self.caCertificate = caCertificate
         self.parents = parents
         self.signer = signer
+    }
+
+    /// A connector's issuer from its `cert_file` bundle (the CA certificate, then its parents).
+    /// - Throws: `invalidConfiguration` naming `issuerID` when the signer's key is not the
+    ///   certificate's, or the bundle is empty.
+    public init(_ bundle: [Certificate], signer: any CASigner, issuerID: String) throws {
+        guard let caCertificate = bundle.first else {
+            throw ConnectorError.invalidConfiguration("issuer \(issuerID): no CA certificate")
+        }
+        do {
+            try self.init(caCertificate: caCertificate, parents: Array(bundle.dropFirst()), signer: signer)
+        } catch let error as ConnectorError {
+            throw error.configurationError(issuer: issuerID)
+        }
     }
 
     /// The CA chain, issuing CA first.

@@ -1,10 +1,11 @@
+import ConnectorAPI
 import Crypto
 import X509
 import _CryptoExtras
 
 /// Key types certctl issues for and generates. The host accepts CSRs with any of these keys and
-/// refuses all others with 422.
-public enum KeyType: String, Sendable, CaseIterable {
+/// refuses all others with 422. As an option (`key_type: ecdsa-p384`) it decodes by its name.
+public enum KeyType: String, Sendable, CaseIterable, OptionChoice {
     case ecdsaP256 = "ecdsa-p256"
     case ecdsaP384 = "ecdsa-p384"
     case rsa2048 = "rsa-2048"

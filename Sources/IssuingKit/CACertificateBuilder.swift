@@ -54,4 +54,18 @@ public enum CACertificateBuilder {
             issuerAsyncPrivateKey: Certificate.PrivateKey(SignerPrivateKey(issuerSigner))
         )
     }
+
+    /// `ca init` for a connector that reads its CA from a `cert_file`: builds the certificate and
+    /// writes it to `certFile`, followed by the parent's chain for a subordinate.
+    /// - Returns: the new CA certificate.
+    public static func initialize(
+        certFile: URL, subject: DistinguishedName, signer: any CASigner, validityDays: Int, parent: (any CASigningConnector)?
+    ) async throws -> Certificate {
+        let certificate = try await make(
+            subject: subject, signer: signer, validityDays: validityDays, parent: parent.map { ($0.caCertificate, $0.signer) })
+        var bundle = [certificate]
+        if let parent { bundle += try await parent.caChain() }
+        try PEMBundle.write(bundle, to: certFile)
+        return certificate
+    }
 }
