@@ -108,6 +108,7 @@ public final class ChildProcess: Sendable {
     public var isRunning: Bool { termination == nil }
 
     /// Waits for the child to end, without blocking a Swift concurrency thread.
+    @discardableResult
     public func wait() async -> Termination {
         await withCheckedContinuation { continuation in onExit { continuation.resume(returning: $0) } }
     }
