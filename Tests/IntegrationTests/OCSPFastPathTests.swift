@@ -408,3 +408,70 @@ extension OCSPFastPathTests {
         try await tests.pipelinedRequestsKeepTheirOrderAndConnectionCloseIsHonoured(database: "postgresql")
     }
 }
+
+/// Backpressure, against the real server: a client that pipelines OCSP requests on the plain-HTTP
+/// listener and never reads its answers must not grow the server's memory, and other clients keep
+/// being answered meanwhile.
+@Suite struct OCSPBackpressureTests {
+    /// The server's resident set, from `/proc`.
+    static func residentBytes(_ pid: pid_t) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { throw TestFailure("no VmRSS for \(pid)") }
+        return kilobytes * 1024
+    }
+
+    @Test func aPipelinerThatNeverReadsIsNotBufferedAndOthersAreStillAnswered() async throws {
+        let certctl = try Certctl()
+        try await ServerProcess.with(certctl) { server in
+            let serial = try #require(try await server.issue("leaf")["serial"] as? String)
+            let path = "/.well-known/pki/ocsp/iss-local/\(serial)"
+            // Warm: the answer is in memory, and the server's memory has grown to its working size.
+            for _ in 0..<3 { _ = try await Command.check(["curl", "-s", "-o", "/dev/null", "http://127.0.0.1:\(server.pkiPort)\(path)"]) }
+            let before = try Self.residentBytes(server.pid)
+            // Ten seconds of requests, as fast as the socket takes them, never reading an answer;
+            // meanwhile another client asks once a second.
+            let result = try await Python.inline(
+                """
+                import socket, sys, threading, time, urllib.request
+                port, path = int(sys.argv[1]), sys.argv[2]
+                request = f'GET {path} HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'.encode() * 64
+                s = socket.create_connection(('127.0.0.1', port))
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                s.settimeout(0.2)
+                sent, stop = 0, time.time() + 10
+                answered = []
+                def other():
+                    while time.time() < stop:
+                        started = time.time()
+                        with urllib.request.urlopen(f'http://127.0.0.1:{port}{path}', timeout=5) as response:
+                            answered.append((response.status, time.time() - started))
+                        time.sleep(1)
+                thread = threading.Thread(target=other)
+                thread.start()
+                while time.time() < stop:
+                    try:
+                        sent += s.send(request)
+                    except socket.timeout:
+                        pass
+                thread.join()
+                print(sent, len(answered), all(status == 200 for status, _ in answered), max(t for _, t in answered))
+                """,
+                [String(server.pkiPort), path])
+            let after = try Self.residentBytes(server.pid)
+            let fields = result.stdout.split(separator: " ").map(String.init)
+            #expect(fields.count == 4, "\(result.stdout)\(result.stderr)")
+            let sent = Int(fields.first ?? "") ?? 0
+            #expect(sent > 0, "the pipeliner sent requests")
+            #expect(Int(fields[safe: 1] ?? "") ?? 0 >= 8, "the other client was answered every second: \(result.stdout)")
+            #expect(fields[safe: 2] == "True")
+            #expect(Double(fields[safe: 3]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 99 < 2)
+            #expect(after - before < 64 * 1024 * 1024, "RSS grew by \((after - before) / 1024 / 1024) MiB while \(sent) bytes were sent")
+        }
+    }
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}

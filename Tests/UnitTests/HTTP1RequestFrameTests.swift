@@ -103,6 +103,41 @@ import Testing
     ])
     func outsideTheSubsetIsUnsupported(text: String) {
         #expect(read(text) == .unsupported)
+        #expect(scanned(Array(text.utf8)) == .unsupported, "fed a byte at a time, the scan refuses it too")
+    }
+
+    /// What ``HTTP1RequestFrame/scan(_:from:)`` says once `bytes` arrived a byte at a time,
+    /// resuming each search where the previous one stopped (as the connection handler does).
+    private func scanned(_ bytes: [UInt8]) -> HTTP1RequestFrame.Scan {
+        var searched = 0
+        for end in 1...bytes.count {
+            let result = Array(bytes.prefix(end)).withUnsafeBytes { HTTP1RequestFrame.scan($0, from: searched) }
+            switch result {
+            case .incomplete(let next):
+                #expect(next == end, "everything received is searched once")
+                searched = next
+            case .unsupported, .frame:
+                return result
+            }
+        }
+        return .incomplete(searched: searched)
+    }
+
+    /// Byte by byte, the scan frames exactly what ``HTTP1RequestFrame/read(_:)`` frames from the
+    /// whole head, and only once the head is complete.
+    @Test(arguments: [
+        "GET /.well-known/pki/ocsp/iss/01 HTTP/1.1\r\nHost: a\r\nIf-None-Match: \"e\"\r\n\r\n",
+        "POST /x HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 12\r\n\r\n",
+        "DELETE /x HTTP/1.1\r\n\r\n",
+    ])
+    func theScanFramesCompleteHeadsLikeTheReader(text: String) throws {
+        let bytes = Array(text.utf8)
+        guard case .frame(let whole) = read(bytes) else {
+            Issue.record("not a head: \(text)")
+            return
+        }
+        #expect(scanned(bytes) == .frame(whole))
+        #expect(scanned(Array(bytes.dropLast())) == .incomplete(searched: bytes.count - 1))
     }
 
     /// Thousands of corrupted requests: each one this reader frames, NIO's decoder reads with the

@@ -59,14 +59,15 @@ private final class Outcomes: Sendable {
         }
     }
 
-    private func response() -> OCSPMemoryCache.Response {
-        OCSPMemoryCache.Response(der: [1], etag: "\"e\"", thisUpdate: Date(), nextUpdate: Date() + 60, checkedAt: Date())
+    private func response(_ memory: OCSPMemoryCache) -> OCSPMemoryCache.Response {
+        memory.response(
+            der: [1], etag: "\"e\"", thisUpdate: Date(), nextUpdate: Date() + 60, checkedAt: memory.now, validFor: .seconds(60))
     }
 
     @Test func memoryIsUsedOnlyAfterAReadThatBeganLaterAndIsEmptiedWhenTheCounterMoved() async throws {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         // Trusted far longer than the test runs: only the counter may empty it.
-        let memory = OCSPMemoryCache(revalidateAfter: 3600)
+        let memory = OCSPMemoryCache(revalidateAfter: .seconds(3600))
         let reads = SteppedReads()
         let outcomes = Outcomes()
         let gate = OCSPEpochGate(
@@ -91,21 +92,21 @@ private final class Outcomes: Sendable {
 
             // Something is remembered; then another instance revokes (the counter moves) before
             // the read B waits for: memory is empty when B is told to use it.
-            memory.store(response(), issuerID: "i", serial: "01", certID: [2], generation: memory.generation)
-            #expect(memory.response(issuerID: "i", serial: "01", certID: [2], now: Date()) != nil)
+            memory.store(response(memory), issuerID: "i", serial: "01", certID: [2], generation: memory.generation)
+            #expect(memory.response(issuerID: "i", serial: "01", certID: [2]) != nil)
             reads.finish(value: 8)
             try await Self.eventually { outcomes["B"] != nil }
             #expect(outcomes["B"] == true)
-            #expect(memory.response(issuerID: "i", serial: "01", certID: [2], now: Date()) == nil)
+            #expect(memory.response(issuerID: "i", serial: "01", certID: [2]) == nil)
 
             // An unchanged counter keeps memory; a failed read sends the request to the database.
-            memory.store(response(), issuerID: "i", serial: "01", certID: [2], generation: memory.generation)
+            memory.store(response(memory), issuerID: "i", serial: "01", certID: [2], generation: memory.generation)
             gate.wait(on: loop) { outcomes.record("C", $0) }
             try await Self.eventually { reads.started == 3 }
             reads.finish(value: 8)
             try await Self.eventually { outcomes["C"] != nil }
             #expect(outcomes["C"] == true)
-            #expect(memory.response(issuerID: "i", serial: "01", certID: [2], now: Date()) != nil)
+            #expect(memory.response(issuerID: "i", serial: "01", certID: [2]) != nil)
             gate.wait(on: loop) { outcomes.record("D", $0) }
             try await Self.eventually { reads.started == 4 }
             reads.finish(value: 8, failing: true)

@@ -21,8 +21,8 @@ import Testing
         lease.polled(startedAt: at(3))
         #expect(lease.isCurrent(at: at(4)))
         // Counted from the sending of the renewal, and only the usable share of the database's term.
-        let end = at(0) + OCSPLease.duration * OCSPLease.usableShare
-        #expect(end < at(0) + OCSPLease.duration)
+        let end = at(0) + OCSPTuning.standard.leaseDuration * OCSPTuning.standard.leaseUsableShare
+        #expect(end < at(0) + OCSPTuning.standard.leaseDuration)
         #expect(lease.isCurrent(at: end - .milliseconds(1)) && !lease.isCurrent(at: end) && !lease.isHeld(at: end))
     }
 
@@ -36,7 +36,7 @@ import Testing
         #expect(lease.heldSince == at(1))
         // A renewal completing after the local deadline may have reached the database after the
         // lease ran out there: memory waits for a read that began after it.
-        let deadline = at(500) + OCSPLease.duration * OCSPLease.usableShare
+        let deadline = at(500) + OCSPTuning.standard.leaseDuration * OCSPTuning.standard.leaseUsableShare
         lease.renewed(sent: deadline - .milliseconds(5), completed: deadline + .milliseconds(1))
         #expect(lease.isHeld(at: deadline + .milliseconds(2)) && !lease.isCurrent(at: deadline + .milliseconds(2)))
         lease.polled(startedAt: deadline)
@@ -60,7 +60,8 @@ import Testing
     }
 }
 
-/// A database for ``OCSPEpochGate``'s lease loop: the counter, and what the loop wrote.
+/// A database for ``OCSPEpochGate``'s lease loop: the counter, its notifications, and what the
+/// loop wrote.
 private final class FakeLeaseDatabase: Sendable {
     struct State {
         var epoch: Int64 = 5
@@ -68,8 +69,11 @@ private final class FakeLeaseDatabase: Sendable {
         var renewals: [Int64] = []
         var acknowledged: [Int64] = []
         var releases = 0
+        var listens = 0
         /// Whether memory still held the test's response when each value was acknowledged.
         var acknowledgedWithMemory: [Bool] = []
+        /// The notifications of the listening loop, while it listens.
+        var listener: AsyncThrowingStream<Int64, any Error>.Continuation?
     }
 
     let state = Mutex(State())
@@ -77,8 +81,33 @@ private final class FakeLeaseDatabase: Sendable {
 
     init(memory: OCSPMemoryCache) { self.memory = memory }
 
+    /// Another instance (or an operator) changes the counter: committed, then notified.
+    func advance(to value: Int64) {
+        let listener = state.withLock { state in
+            state.epoch = value
+            return state.listener
+        }
+        listener?.yield(value)
+    }
+
+    /// The notification connection is lost.
+    func dropListener() {
+        state.withLock { $0.listener }?.finish(throwing: HostError(.unavailable, "connection lost"))
+    }
+
+    var isListening: Bool { state.withLock { $0.listener != nil } }
+
     func leases() -> OCSPEpochGate.Leases {
         .init(
+            listen: { body in
+                let (values, input) = AsyncThrowingStream.makeStream(of: Int64.self)
+                self.state.withLock { state in
+                    state.listener = input
+                    state.listens += 1
+                }
+                defer { self.state.withLock { $0.listener = nil } }
+                try await body(values)
+            },
             renew: { _, seen in
                 try self.state.withLock { state in
                     if state.renewalsFail { throw HostError(.unavailable, "database down") }
@@ -86,7 +115,7 @@ private final class FakeLeaseDatabase: Sendable {
                 }
             },
             acknowledge: { value in
-                let remembered = self.memory.response(issuerID: "i", serial: "01", certID: [2], now: Date()) != nil
+                let remembered = self.memory.response(issuerID: "i", serial: "01", certID: [2]) != nil
                 self.state.withLock { state in
                     state.acknowledged.append(value)
                     state.acknowledgedWithMemory.append(remembered)
@@ -109,33 +138,46 @@ private final class FakeLeaseDatabase: Sendable {
 
     private struct TestTimeout: Error {}
 
+    private func remember(_ memory: OCSPMemoryCache) {
+        memory.store(
+            memory.response(
+                der: [1], etag: "\"e\"", thisUpdate: Date(), nextUpdate: Date() + 60, checkedAt: memory.now, validFor: .seconds(60)),
+            issuerID: "i", serial: "01", certID: [2], generation: memory.generation)
+    }
+
     @Test func theLeaseLoopEmptiesMemoryBeforeAcknowledgingAndLetsGoWhenUnwanted() async throws {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let memory = OCSPMemoryCache(revalidateAfter: 3600)
+        let memory = OCSPMemoryCache(revalidateAfter: .seconds(3600))
         let database = FakeLeaseDatabase(memory: memory)
         let gate = OCSPEpochGate(
             memory: memory, metrics: HostMetrics(), logger: Logger(label: "test"),
             readEpoch: { loop.makeSucceededFuture(database.state.withLock { $0.epoch }) }, leases: database.leases())
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await gate.run() }
-            // Asked for: the lease is taken, the counter read and its value acknowledged.
+            // Asked for: notifications listened to, the lease taken, the counter read and its value acknowledged.
             #expect(!gate.isCurrent())
             try await Self.eventually { gate.isCurrent() }
+            #expect(database.isListening, "the lease is used only while the notifications are listened to")
             #expect(database.state.withLock { $0.renewals.first } == -1)
             try await Self.eventually { database.state.withLock { $0.acknowledged } == [5] }
 
-            // Another instance revokes: the counter moves. The value is acknowledged only once
-            // memory is empty; memory is used again under the lease.
-            memory.store(
-                OCSPMemoryCache.Response(der: [1], etag: "\"e\"", thisUpdate: Date(), nextUpdate: Date() + 60, checkedAt: Date()),
-                issuerID: "i", serial: "01", certID: [2], generation: memory.generation)
-            database.state.withLock { $0.epoch = 6 }
+            // Another instance revokes: the counter moves and notifies. The value is acknowledged
+            // only once memory is empty; memory is used again under the lease.
+            remember(memory)
+            database.advance(to: 6)
             try await Self.eventually { database.state.withLock { $0.acknowledged } == [5, 6] }
             #expect(database.state.withLock { $0.acknowledgedWithMemory } == [false, false])
-            #expect(memory.response(issuerID: "i", serial: "01", certID: [2], now: Date()) == nil)
+            #expect(memory.response(issuerID: "i", serial: "01", certID: [2]) == nil)
             try await Self.eventually { gate.isCurrent() }
             // Renewals carry what was acknowledged.
             try await Self.eventually { database.state.withLock { $0.renewals.last } == 6 }
+
+            // The notification connection is lost: the lease is given up (memory waits for reads)
+            // until the loop listens again, takes the lease anew and verifies it.
+            let releases = database.state.withLock { $0.releases }
+            database.dropListener()
+            try await Self.eventually { database.state.withLock { $0.releases } > releases }
+            try await Self.eventually { database.state.withLock { $0.listens } >= 2 && gate.isCurrent() }
 
             // Renewals fail: the lease runs out by this side's count.
             database.state.withLock { $0.renewalsFail = true }
@@ -144,7 +186,8 @@ private final class FakeLeaseDatabase: Sendable {
             try await Self.eventually { gate.isCurrent() }
 
             // Nobody asks for a lease's length: it is given up.
-            try await Self.eventually { database.state.withLock { $0.releases } >= 1 }
+            let before = database.state.withLock { $0.releases }
+            try await Self.eventually { database.state.withLock { $0.releases } > before && !database.isListening }
             group.cancelAll()
             try await group.waitForAll()
         }

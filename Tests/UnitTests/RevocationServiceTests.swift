@@ -204,7 +204,7 @@ struct FlakySigningConnector: CASigningConnector {
         storage.state.withLock { $0.responders.removeAll { $0.issuerID == "iss-test" } }  // an operator's DELETE
         #expect(
             try await responders.responder(for: issuer, signing: issuer.signing!).serial == afterKeyLoss.serial, "rechecked once a second")
-        clock.withLock { $0 = $0.addingTimeInterval(ResponderStore.recheckInterval) }
+        clock.withLock { $0 = $0.addingTimeInterval(responders.recheckInterval) }
         let afterRowLoss = try await responders.responder(for: issuer, signing: issuer.signing!)
         #expect(afterRowLoss.serial != afterKeyLoss.serial, "a deleted row is noticed within the recheck interval")
         #expect(try await storage.currentResponder(issuerID: "iss-test")?.serial == afterRowLoss.serial)
@@ -221,11 +221,11 @@ struct FlakySigningConnector: CASigningConnector {
         let loaded = try await responders.responder(for: issuer, signing: issuer.signing!)
         #expect(responders.ready(issuerID: "iss-test")?.serial == loaded.serial)
 
-        clock.withLock { $0 = $0.addingTimeInterval(ResponderStore.recheckInterval) }
+        clock.withLock { $0 = $0.addingTimeInterval(responders.recheckInterval) }
         #expect(responders.ready(issuerID: "iss-test") == nil, "the first caller takes on the check")
         #expect(responders.ready(issuerID: "iss-test")?.serial == loaded.serial, "the others keep signing")
         // The check did not happen within a second: the next caller takes it on.
-        clock.withLock { $0 = $0.addingTimeInterval(ResponderStore.recheckInterval) }
+        clock.withLock { $0 = $0.addingTimeInterval(responders.recheckInterval) }
         #expect(responders.ready(issuerID: "iss-test") == nil)
         #expect(responders.ready(issuerID: "iss-test") != nil)
         // The check happens: fresh again for everyone.
@@ -233,7 +233,7 @@ struct FlakySigningConnector: CASigningConnector {
         #expect(responders.ready(issuerID: "iss-test") != nil)
         #expect(responders.ready(issuerID: "iss-test") != nil)
         // No check for longer than the grace: nobody signs from memory.
-        clock.withLock { $0 = $0.addingTimeInterval(ResponderStore.recheckInterval + ResponderStore.recheckGrace) }
+        clock.withLock { $0 = $0.addingTimeInterval(responders.recheckInterval + responders.recheckGrace) }
         #expect(responders.ready(issuerID: "iss-test") == nil)
         #expect(responders.ready(issuerID: "iss-test") == nil)
     }

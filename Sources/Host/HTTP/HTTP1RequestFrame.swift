@@ -40,6 +40,37 @@ struct HTTP1RequestFrame: Sendable, Equatable {
     /// Head and body.
     var length: Int { headLength + contentLength }
 
+    /// What ``scan(_:from:)`` found at the start of the bytes read so far.
+    enum Scan: Sendable, Equatable {
+        /// No complete head yet; the first `searched` octets need not be searched again.
+        case incomplete(searched: Int)
+        /// Not in the subset this reader accepts.
+        case unsupported
+        case frame(HTTP1RequestFrame)
+    }
+
+    /// Reads the request head at the start of `bytes` once it is complete, searching only the
+    /// octets after `searched` (what an earlier call reported) for its end: a head that arrives a
+    /// byte at a time costs linear time, not quadratic. Bytes no head may hold (controls other than
+    /// CR LF, a bare LF, non-ASCII) make it ``Scan/unsupported`` as soon as they arrive.
+    static func scan(_ bytes: UnsafeRawBufferPointer, from searched: Int) -> Scan {
+        var index = max(0, searched - 3)
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 0x0A {
+                guard index > 0, bytes[index - 1] == 0x0D else { return .unsupported }
+                if index >= 3, bytes[index - 2] == 0x0A, bytes[index - 3] == 0x0D {
+                    guard case .frame(let frame) = read(UnsafeRawBufferPointer(rebasing: bytes[0...index])) else { return .unsupported }
+                    return .frame(frame)
+                }
+            } else if byte != 0x0D, byte < 0x20 || byte > 0x7E {
+                return .unsupported
+            }
+            index += 1
+        }
+        return .incomplete(searched: bytes.count)
+    }
+
     /// Reads the request head at the start of `bytes`.
     static func read(_ bytes: UnsafeRawBufferPointer) -> Result {
         var reader = Reader(bytes: bytes)

@@ -1,35 +1,56 @@
 import NIOCore
 
-/// What the event-loop OCSP handlers of every connection share (``OCSPRawChannelHandler`` in
-/// front of NIO's HTTP decoder, ``OCSPChannelHandler`` behind it), and the answer they both give.
+/// The one place an OCSP request over HTTP is decided, whichever way it came in: the connection
+/// handler in front of NIO's decoder (``OCSPConnectionHandler``) and the router (``PKIController``)
+/// both call ``decide(_:issuerID:memory:ip:)``. It counts the request, applies the per-IP limit,
+/// answers from memory when memory can (``OCSPResponder/plan(issuerID:raw:decode:)``), and
+/// otherwise says what the answer still needs: a live signature (``Signing``) or the database
+/// (``DatabaseQuery``).
 struct OCSPFastPath: Sendable {
     let responder: OCSPResponder
     let limiter: FixedWindowLimiter<ContinuousClock>
     let metrics: HostMetrics
     /// On a database several instances share: memory is used only once this says so.
     let gate: OCSPEpochGate?
-
-    /// One OCSP request as it arrived.
-    enum Request {
-        /// `GET {path}`: the whole request target.
-        case get(path: String)
-        /// `POST` with this body.
-        case post(body: [UInt8])
-    }
-
+    /// Where the connection handler's misses are answered (the database path, off the event loop).
+    let database: any OCSPDatabasePath
+    let tuning: OCSPTuning
     /// Where each event loop collects its live signatures (``OCSPSigningBatch``).
     let batches = OCSPSigningBatches()
 
-    /// What memory decided for a request.
-    enum Decision {
+    /// One OCSP request as it arrived.
+    struct Request: Sendable {
+        enum Form: Sendable {
+            /// `GET {path}`: the whole request target.
+            case get(path: String)
+            /// `POST` with this body.
+            case post(body: [UInt8])
+            /// `POST` with a body over ``OCSPResponder/maxRequestBytes`` (answered `malformedRequest`).
+            case oversizedPost
+        }
+
+        var form: Form
+        /// The request's `If-None-Match`, for a 304.
+        var ifNoneMatch: String?
+
+        var isGet: Bool {
+            if case .get = form { return true }
+            return false
+        }
+    }
+
+    /// What a request needs to be answered.
+    enum Decision: Sendable {
         /// The response, made already.
         case respond(OCSPHTTPResponse)
-        /// A nonce request, counted and admitted: its response needs a live signature.
+        /// A nonce request memory can answer: its response needs a live signature.
         case sign(Signing)
+        /// The database path (a miss, or memory not to be used).
+        case database(DatabaseQuery)
     }
 
     /// A live signature still to be made: ``response()`` makes it and the response around it.
-    struct Signing {
+    struct Signing: Sendable {
         let responder: OCSPResponder
         let plan: OCSPResponder.Plan
         let get: Bool
@@ -40,26 +61,32 @@ struct OCSPFastPath: Sendable {
         }
     }
 
-    /// The response when memory answers the request (after the per-IP limit, counted like the
-    /// router's), or `nil` when the router must: then nothing was counted or charged.
-    func respond(_ request: Request, issuerID: String, ifNoneMatch: () -> String?, ip: () -> String) -> OCSPHTTPResponse? {
-        switch decide(request, issuerID: issuerID, ifNoneMatch: ifNoneMatch, ip: ip) {
-        case .respond(let response): response
-        case .sign(let signing): signing.response()
-        case nil: nil
-        }
+    /// A request for the database path, already counted and admitted.
+    struct DatabaseQuery: Sendable {
+        let issuerID: String
+        let input: OCSPResponder.Input
+        let request: Request
     }
 
-    /// ``respond(_:issuerID:ifNoneMatch:ip:)`` up to the live signature, which the caller makes
-    /// when it suits it (``OCSPRawChannelHandler`` makes a loop's signatures together).
-    func decide(_ request: Request, issuerID: String, ifNoneMatch: () -> String?, ip: () -> String) -> Decision? {
+    /// Decides `request` for `issuerID`.
+    ///
+    /// - Parameters:
+    ///   - memory: whether memory may be used (on a shared database: the gate said so).
+    ///   - ip: the client's address, for the per-IP limit.
+    func decide(_ request: Request, issuerID: String, memory: Bool, ip: () -> String) -> Decision {
         let raw: [UInt8]
         let decode: () -> OCSPResponder.Input?
-        switch request {
+        switch request.form {
+        case .oversizedPost:
+            metrics.increment(.ocsp, "request_post")
+            raw = []
+            decode = { nil }
         case .post(let der):
+            metrics.increment(.ocsp, "request_post")
             raw = [UInt8(ascii: "P")] + der
             decode = { .der(der) }
         case .get(let path):
+            metrics.increment(.ocsp, "request_get")
             raw = [UInt8(ascii: "G")] + Array(path.utf8)
             decode = {
                 switch PKIController.getForm(path: path, issuerID: issuerID) {
@@ -69,13 +96,47 @@ struct OCSPFastPath: Sendable {
                 }
             }
         }
-        guard let plan = responder.plan(issuerID: issuerID, raw: raw, decode: decode) else { return nil }
-        let get: Bool
-        if case .get = request { get = true } else { get = false }
-        metrics.increment(.ocsp, get ? "request_get" : "request_post")
-        guard PKIController.admitted(ip(), limiter: limiter, metrics: metrics) else { return .respond(.rateLimited) }
-        if case .sign = plan { return .sign(Signing(responder: responder, plan: plan, get: get)) }
-        return .respond(OCSPHTTPResponse(responder.finish(plan), cacheable: get, ifNoneMatch: ifNoneMatch()))
+        guard admitted(ip()) else { return .respond(.rateLimited) }
+        if memory, !raw.isEmpty, let plan = responder.plan(issuerID: issuerID, raw: raw, decode: decode) {
+            if case .sign = plan { return .sign(Signing(responder: responder, plan: plan, get: request.isGet)) }
+            return .respond(OCSPHTTPResponse(responder.finish(plan), cacheable: request.isGet, ifNoneMatch: request.ifNoneMatch))
+        }
+        guard let input = decode() else {
+            metrics.increment(.ocsp, "request_invalid")
+            return .respond(
+                OCSPHTTPResponse(.init(der: OCSPResponse.error(.malformedRequest).derBytes), cacheable: false, ifNoneMatch: nil))
+        }
+        return .database(DatabaseQuery(issuerID: issuerID, input: input, request: request))
+    }
+
+    /// The full path's answer to a query (reads, signs and stores as needed).
+    func answer(_ query: DatabaseQuery) async -> OCSPHTTPResponse {
+        let answer: OCSPResponder.Answer
+        switch query.input {
+        case .der(let der): answer = await responder.respond(issuerID: query.issuerID, requestDER: der)
+        case .serial(let hex): answer = await responder.respond(issuerID: query.issuerID, serialHex: hex)
+        }
+        return OCSPHTTPResponse(answer, cacheable: query.request.isGet, ifNoneMatch: query.request.ifNoneMatch)
+    }
+
+    /// The router's way through: the gate when there is one, ``decide(_:issuerID:memory:ip:)``,
+    /// then the signature or the database path in this task.
+    func respond(_ request: Request, issuerID: String, ip: String) async -> OCSPHTTPResponse {
+        var memory = true
+        if let gate, !gate.isCurrent() { memory = await gate.wait() }
+        switch decide(request, issuerID: issuerID, memory: memory, ip: { ip }) {
+        case .respond(let response): return response
+        case .sign(let signing): return signing.response()
+        case .database(let query): return await answer(query)
+        }
+    }
+
+    /// Applies the per-IP limit to one request; `false` (counted) when over it.
+    private func admitted(_ ip: String) -> Bool {
+        guard case .limited = limiter.acquire(ip) else { return true }
+        metrics.increment(.ocsp, "rate_limited")
+        metrics.increment(.ratelimit, "ocsp")
+        return false
     }
 
     /// The issuer of `POST /.well-known/pki/ocsp/{issuer}` or `GET /.well-known/pki/ocsp/{issuer}/…`
@@ -97,30 +158,4 @@ struct OCSPFastPath: Sendable {
     }
 
     private static let ocspPrefixBytes = Array(PKIController.ocspPrefix.utf8)
-}
-
-/// Per connection: how many requests its ``OCSPRawChannelHandler`` passed to NIO's decoder still
-/// await their response (``OCSPChannelHandler`` counts them down as the responses are written).
-/// While any does, the raw handler answers nothing itself, so responses keep the requests' order.
-/// Event-loop confined, like the handlers that share it.
-final class OCSPConnectionOrder {
-    private(set) var forwarded = 0
-    /// For each forwarded request not yet seen behind the decoder, in order: whether the raw
-    /// handler already found that memory cannot answer it (it then goes straight to the router).
-    private var declined = CircularBuffer<Bool>()
-
-    func forward(declined: Bool) {
-        forwarded += 1
-        self.declined.append(declined)
-    }
-
-    /// Whether the next request behind the decoder was declined already. Requests passed on after
-    /// the raw handler stopped reading were not recorded: `false`.
-    func nextWasDeclined() -> Bool {
-        declined.popFirst() ?? false
-    }
-
-    func responded() {
-        if forwarded > 0 { forwarded -= 1 }
-    }
 }

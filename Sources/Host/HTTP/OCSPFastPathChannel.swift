@@ -3,11 +3,10 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// Hummingbird's HTTP/1.1 child channel with the OCSP fast path: an ``OCSPRawChannelHandler`` in
-/// front of NIO's HTTP/1 encoder and decoder (it answers from the connection's bytes) and an
-/// ``OCSPChannelHandler`` right after the decoder (for what the raw handler passed on). Answers
-/// from memory skip the HTTPTypes conversion, the async channel and the router. Wrapped by
-/// `.tls(…)` on the HTTPS listener like any other child channel.
+/// Hummingbird's HTTP/1.1 child channel with the OCSP fast path: an ``OCSPConnectionHandler`` in
+/// front of NIO's HTTP/1 encoder and decoder answers OCSP from the connection's bytes and hands
+/// everything else to the decoder (and so to the router). Wrapped by `.tls(…)` on the HTTPS
+/// listener like any other child channel.
 struct OCSPFastPathChannel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 
@@ -18,13 +17,10 @@ struct OCSPFastPathChannel: ServerChildChannel {
         let fastPath = fastPath
         return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
-            let order = OCSPConnectionOrder()
             let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
-            let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             // Before the encoder: its writes are whole HTTP/1 responses, already encoded.
             let batch = fastPath.batches.batch(on: channel.eventLoop)
-            try pipeline.addHandler(OCSPRawChannelHandler(fastPath, order: order, batch: batch), position: .before(encoder))
-            try pipeline.addHandler(OCSPChannelHandler(fastPath, order: order), position: .after(decoder))
+            try pipeline.addHandler(OCSPConnectionHandler(fastPath, batch: batch), position: .before(encoder))
             return value
         }
     }

@@ -1,9 +1,9 @@
 import Foundation
 import HTTPTypes
 
-/// The HTTP form of an OCSP answer, shared by the router (``PKIController``) and the event-loop
-/// fast paths (``OCSPRawChannelHandler``, ``OCSPChannelHandler``) so all send the same headers.
-struct OCSPHTTPResponse {
+/// The HTTP form of an OCSP answer, shared by the router (``PKIController``) and the connection
+/// handler (``OCSPConnectionHandler``) so both send the same headers.
+struct OCSPHTTPResponse: Sendable {
     var status: HTTPResponse.Status
     /// In order; `Content-Length` (and `Connection`) are added by whoever writes the response.
     var fields: [(name: HTTPField.Name, value: String)]

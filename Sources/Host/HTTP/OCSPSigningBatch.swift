@@ -12,7 +12,7 @@ import Synchronization
 /// `execute` after that pass), so it adds no waiting of its own. Confined to its event loop.
 final class OCSPSigningBatch {
     private struct Job {
-        let handler: OCSPRawChannelHandler
+        let handler: OCSPConnectionHandler
         let context: ChannelHandlerContext
         let signing: OCSPFastPath.Signing
     }
@@ -27,8 +27,8 @@ final class OCSPSigningBatch {
         self.eventLoop = eventLoop
     }
 
-    /// Queues a signature; the handler gets the response in ``OCSPRawChannelHandler/signed(_:context:)``.
-    func add(_ signing: OCSPFastPath.Signing, for handler: OCSPRawChannelHandler, context: ChannelHandlerContext) {
+    /// Queues a signature; the handler gets the response in ``OCSPConnectionHandler/signed(_:context:)``.
+    func add(_ signing: OCSPFastPath.Signing, for handler: OCSPConnectionHandler, context: ChannelHandlerContext) {
         jobs.append(Job(handler: handler, context: context, signing: signing))
         guard jobs.count == 1 else { return }
         let bound = NIOLoopBound(self, eventLoop: eventLoop)

@@ -11,8 +11,8 @@ import X509
 struct PKIController {
     let issuers: IssuerDirectory
     let crl: CRLService
-    let ocsp: OCSPResponder
-    let ocspLimiter: FixedWindowLimiter<ContinuousClock>
+    /// OCSP's one decision (shared with the connection handler).
+    let ocsp: OCSPFastPath
     let settings: RevocationSettings
     let metrics: HostMetrics
 
@@ -23,34 +23,34 @@ struct PKIController {
         router.get(".well-known/pki/crl/:issuer") { request, context in
             try await crl(request, issuerID: try context.parameters.require("issuer"))
         }
+        // The same decision as the connection handler's (OCSPFastPath), for connections handed to
+        // the router and for the plain router (tests).
         router.post(".well-known/pki/ocsp/:issuer") { request, context in
-            metrics.increment(.ocsp, "request_post")
             let issuerID = try context.parameters.require("issuer")
-            if let refused = rateLimited(context) { return refused }
-            let bytes: [UInt8]
+            let form: OCSPFastPath.Request.Form
             do {
                 var buffer = try await request.body.collect(upTo: OCSPResponder.maxRequestBytes)
-                bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+                form = .post(body: buffer.readBytes(length: buffer.readableBytes) ?? [])
             } catch {
-                metrics.increment(.ocsp, "request_invalid")
-                return ocspResponse(.init(der: OCSPResponse.error(.malformedRequest).derBytes), cacheable: false, request)
+                form = .oversizedPost
             }
-            return ocspResponse(await ocsp.respond(issuerID: issuerID, requestDER: bytes), cacheable: false, request)
+            return await ocspResponse(form, issuerID: issuerID, request, context)
         }
         router.get(".well-known/pki/ocsp/:issuer/**") { request, context in
-            metrics.increment(.ocsp, "request_get")
             let issuerID = try context.parameters.require("issuer")
-            if let refused = rateLimited(context) { return refused }
-            let answer: OCSPResponder.Answer
-            switch Self.getForm(path: request.uri.path, issuerID: issuerID) {
-            case .serial(let hex): answer = await ocsp.respond(issuerID: issuerID, serialHex: hex)
-            case .request(let der): answer = await ocsp.respond(issuerID: issuerID, requestDER: der)
-            case .invalid:
-                metrics.increment(.ocsp, "request_invalid")
-                answer = OCSPResponder.Answer(der: OCSPResponse.error(.malformedRequest).derBytes)
-            }
-            return ocspResponse(answer, cacheable: true, request)
+            return await ocspResponse(.get(path: request.uri.path), issuerID: issuerID, request, context)
         }
+    }
+
+    private func ocspResponse(
+        _ form: OCSPFastPath.Request.Form, issuerID: String, _ request: Request, _ context: HostRequestContext
+    ) async -> Response {
+        let answer = await ocsp.respond(
+            OCSPFastPath.Request(form: form, ifNoneMatch: request.headers[.ifNoneMatch]), issuerID: issuerID,
+            ip: context.remoteAddress?.ipAddress ?? "unknown")
+        return Response(
+            status: answer.status, headers: answer.headers,
+            body: answer.body.map { ResponseBody(byteBuffer: ByteBuffer(bytes: $0)) } ?? .init())
     }
 
     enum GetForm: Equatable {
@@ -105,30 +105,6 @@ struct PKIController {
             }
         }
         return out
-    }
-
-    /// Over the per-IP limit → `unauthorized` with `Retry-After: 60` (SPEC §5).
-    private func rateLimited(_ context: HostRequestContext) -> Response? {
-        let ip = context.remoteAddress?.ipAddress ?? "unknown"
-        guard Self.admitted(ip, limiter: ocspLimiter, metrics: metrics) else { return Self.response(.rateLimited) }
-        return nil
-    }
-
-    /// Applies the per-IP limit to one request; `false` (counted) when over it.
-    static func admitted(_ ip: String, limiter: FixedWindowLimiter<ContinuousClock>, metrics: HostMetrics) -> Bool {
-        guard case .limited = limiter.acquire(ip) else { return true }
-        metrics.increment(.ocsp, "rate_limited")
-        metrics.increment(.ratelimit, "ocsp")
-        return false
-    }
-
-    private func ocspResponse(_ answer: OCSPResponder.Answer, cacheable: Bool, _ request: Request) -> Response {
-        Self.response(OCSPHTTPResponse(answer, cacheable: cacheable, ifNoneMatch: request.headers[.ifNoneMatch]))
-    }
-
-    private static func response(_ ocsp: OCSPHTTPResponse) -> Response {
-        Response(
-            status: ocsp.status, headers: ocsp.headers, body: ocsp.body.map { ResponseBody(byteBuffer: ByteBuffer(bytes: $0)) } ?? .init())
     }
 
     private func crl(_ request: Request, issuerID: String) async throws -> Response {

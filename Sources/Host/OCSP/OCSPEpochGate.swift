@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
@@ -19,30 +20,35 @@ import Synchronization
 /// fewer requests — more queries compete for the same cores, or requests wait longer.)
 ///
 /// With ``Leases`` (production), no read is needed at all while this instance holds a verified
-/// ``OCSPLease`` (``isCurrent()``): ``run()`` then keeps the lease and reads the counter every few
-/// milliseconds in the background, and revocations through certctl wait for this instance instead
-/// (an operator's SQL, which waits for nobody, shows within one such read). The lease is
-/// held only while memory is in demand; an idle instance gives it up, and its next requests wait
-/// for reads as above until the lease is taken again.
+/// ``OCSPLease`` (``isCurrent()``): ``run()`` then listens to the counter's notifications (PostgreSQL
+/// `LISTEN`), empties memory and acknowledges each new value as it commits, and keeps the lease
+/// (reading the counter at every renewal as a safety net); revocations through certctl wait for
+/// this instance instead, and an operator's SQL, which waits for nobody, shows as soon as it
+/// commits. Without the notification connection the lease is given up until it is back. The lease
+/// is held only while memory is in demand; an idle instance gives it up, and its next requests
+/// wait for reads as above until the lease is taken again.
 final class OCSPEpochGate: Service, Sendable {
     /// This instance's lease in the database (``OCSPEpochSource``).
     struct Leases: Sendable {
+        let listen: @Sendable (_ body: @Sendable (AsyncThrowingStream<Int64, any Error>) async throws -> Void) async throws -> Void
         let renew: @Sendable (_ duration: Duration, _ seen: Int64) async throws -> Void
         let acknowledge: @Sendable (Int64) async throws -> Void
         let release: @Sendable () async throws -> Void
 
         init(_ source: any OCSPEpochSource) {
+            listen = { try await source.listenOCSPEpoch($0) }
             renew = { try await source.renewOCSPLease(for: $0, seen: $1) }
             acknowledge = { try await source.acknowledgeOCSPEpoch($0) }
             release = { try await source.releaseOCSPLease() }
         }
 
         init(
+            listen: @escaping @Sendable (@Sendable (AsyncThrowingStream<Int64, any Error>) async throws -> Void) async throws -> Void,
             renew: @escaping @Sendable (Duration, Int64) async throws -> Void,
             acknowledge: @escaping @Sendable (Int64) async throws -> Void,
             release: @escaping @Sendable () async throws -> Void
         ) {
-            (self.renew, self.acknowledge, self.release) = (renew, acknowledge, release)
+            (self.listen, self.renew, self.acknowledge, self.release) = (listen, renew, acknowledge, release)
         }
     }
 
@@ -58,13 +64,15 @@ final class OCSPEpochGate: Service, Sendable {
         var stopped = false
         /// Whether the last read failed (logged once per outage).
         var failing = false
+        /// Whether the notification connection was lost (logged once per outage).
+        var deaf = false
         /// Requests that arrived since the current read began.
         var waiting: [Waiter] = []
-        var lease = OCSPLease()
+        var lease: OCSPLease
         /// The last counter value this instance acknowledged in the database.
         var acknowledged: Int64?
         /// When memory was last asked for (``isCurrent()``): the lease is kept only while it is.
-        var wanted: ContinuousClock.Instant?
+        var wanted: OCSPClock.Instant?
     }
 
     /// Reads the counter (``OCSPEpochSource/ocspEpoch()``).
@@ -72,9 +80,11 @@ final class OCSPEpochGate: Service, Sendable {
     private let memory: OCSPMemoryCache
     private let metrics: HostMetrics
     private let logger: Logger
-    private let state = Mutex(State())
-
+    private let state: Mutex<State>
     private let leases: Leases?
+    /// The memory's tuning and clock (lease lengths, idle interval).
+    private var tuning: OCSPTuning { memory.tuning }
+    private var clock: OCSPClock { memory.clock }
 
     init(
         memory: OCSPMemoryCache, metrics: HostMetrics, logger: Logger, readEpoch: @escaping @Sendable () -> EventLoopFuture<Int64>,
@@ -85,6 +95,7 @@ final class OCSPEpochGate: Service, Sendable {
         self.memory = memory
         self.metrics = metrics
         self.logger = logger
+        state = Mutex(State(lease: OCSPLease(tuning: memory.tuning)))
     }
 
     /// Calls `resume` on `loop` once a read that began after this call has ended: `true` when
@@ -110,11 +121,21 @@ final class OCSPEpochGate: Service, Sendable {
         }
     }
 
+    /// ``wait(on:_:)`` from a task (the router's way through).
+    func wait() async -> Bool {
+        await withCheckedContinuation { continuation in
+            wait(on: Self.resumeLoop) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Where ``wait()`` is resumed: it only resumes a continuation.
+    private static var resumeLoop: any EventLoop { MultiThreadedEventLoopGroup.singleton.any() }
+
     /// Whether memory may be used now without waiting for a read: this instance holds a verified
     /// lease. Called for every request that memory could answer; such calls keep the lease wanted.
     func isCurrent() -> Bool {
         guard leases != nil else { return false }
-        let now = ContinuousClock.now
+        let now = clock.now
         return state.withLock { state in
             state.wanted = now
             return !state.stopped && state.lease.isCurrent(at: now)
@@ -137,56 +158,75 @@ final class OCSPEpochGate: Service, Sendable {
         resume(left, with: false)
     }
 
-    /// How long an instance that nobody asks to answer from memory waits between looks.
-    static let idleInterval: Duration = .milliseconds(50)
+    /// Whether memory was asked for within a lease's length.
+    private var wanted: Bool {
+        let now = clock.now
+        return state.withLock { state in state.wanted.map { $0.duration(to: now) < tuning.leaseDuration } ?? false }
+    }
 
-    /// The lease loop (``OCSPLease``): while memory is wanted, renews the lease every
-    /// ``OCSPLease/renewalInterval`` and reads the counter every ``OCSPLease/pollInterval``,
-    /// acknowledging each new value once memory was emptied for it. The lease is renewed only while
-    /// reads and acknowledgements keep up, so a stuck instance delays revocations for one lease at
-    /// most. Nobody asking for a lease's length gives it up.
+    /// The lease loop (``OCSPLease``): while memory is wanted, listens to the counter's
+    /// notifications — memory emptied, then each new value acknowledged — and keeps the lease
+    /// (``keepLease(_:)``). The notifications are listened to before the lease is taken, so no
+    /// change committed while the lease holds goes unseen; when they stop (the connection was
+    /// lost), the lease is given up until they are back. Nobody asking for a lease's length gives
+    /// it up too.
     private func hold(_ leases: Leases) async {
-        var lastRenewal: ContinuousClock.Instant?
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            let now = ContinuousClock.now
-            let (wanted, held, caughtUp) = state.withLock { state in
-                (
-                    state.wanted.map { now - $0 < OCSPLease.duration } ?? false, state.lease.isHeld(at: now),
-                    !state.failing && state.known != nil && state.known == state.acknowledged
-                )
-            }
             guard wanted else {
-                if lastRenewal != nil {
-                    lastRenewal = nil
-                    await release(leases)
-                }
-                try? await Task.sleep(for: Self.idleInterval)
+                try? await Task.sleep(for: tuning.leaseIdleInterval)
                 continue
             }
-            if !held || (caughtUp && now - (lastRenewal ?? now) >= OCSPLease.renewalInterval) {
+            do {
+                try await leases.listen { values in
+                    self.heard()
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            for try await value in values { await self.settle(value, leases: leases) }
+                            throw HostError(.unavailable, "the counter's notifications ended")
+                        }
+                        group.addTask { await self.keepLease(leases) }
+                        defer { group.cancelAll() }
+                        try await group.next()
+                    }
+                }
+            } catch {
+                if !Task.isCancelled, !Task.isShuttingDownGracefully { lostNotifications(error) }
+            }
+            await release(leases)
+            try? await Task.sleep(for: tuning.leaseIdleInterval)
+        }
+        await release(leases)
+    }
+
+    /// Renews the lease every ``OCSPTuning/leaseRenewal`` while memory is wanted, and reads the
+    /// counter after each renewal (what verifies a lease taken anew, and a safety net behind the
+    /// notifications). The lease is renewed only while reads and acknowledgements keep up, so a
+    /// stuck instance delays revocations for one lease at most. Returns once memory is unwanted.
+    private func keepLease(_ leases: Leases) async {
+        var lastRenewal: OCSPClock.Instant?
+        while wanted, !Task.isCancelled {
+            let now = clock.now
+            let (held, caughtUp) = state.withLock { state in
+                (state.lease.isHeld(at: now), !state.failing && state.known != nil && state.known == state.acknowledged)
+            }
+            if !held || (caughtUp && (lastRenewal ?? now).duration(to: now) >= tuning.leaseRenewal) {
                 await renew(leases, sent: now)
                 lastRenewal = now
+                await poll(leases)
             }
-            // Without a lease (the database refused it), try again after a pause.
-            guard state.withLock({ $0.lease.isHeld(at: .now) }) else {
-                try? await Task.sleep(for: Self.idleInterval)
-                continue
-            }
-            await poll(leases)
-            try? await Task.sleep(for: OCSPLease.pollInterval)
+            try? await Task.sleep(for: held ? tuning.leaseRenewal / 4 : tuning.leaseIdleInterval)
         }
-        if lastRenewal != nil { await release(leases) }
     }
 
     /// Renews (or takes) the lease; a lease taken anew is counted (`memory_lease_taken`).
-    private func renew(_ leases: Leases, sent: ContinuousClock.Instant) async {
+    private func renew(_ leases: Leases, sent: OCSPClock.Instant) async {
         let seen = state.withLock { $0.acknowledged } ?? -1
         do {
-            try await leases.renew(OCSPLease.duration, seen)
+            try await leases.renew(tuning.leaseDuration, seen)
         } catch {
             return
         }
-        let completed = ContinuousClock.now
+        let completed = clock.now
         let started = state.withLock { state in
             let held = state.lease.isHeld(at: completed)
             state.lease.renewed(sent: sent, completed: completed)
@@ -195,9 +235,10 @@ final class OCSPEpochGate: Service, Sendable {
         if started { metrics.increment(.ocsp, "memory_lease_taken") }
     }
 
-    /// One background read: memory emptied if the counter moved, then the value acknowledged.
+    /// One read of the counter under the lease: memory emptied if it moved, the value acknowledged,
+    /// and a lease taken anew verified (a read that began after it was taken).
     private func poll(_ leases: Leases) async {
-        let started = ContinuousClock.now
+        let started = clock.now
         let result: Result<Int64, any Error>
         do {
             result = .success(try await readEpoch().get())
@@ -208,13 +249,43 @@ final class OCSPEpochGate: Service, Sendable {
             state.withLock { $0.lease.pollFailed() }
             return
         }
-        let acknowledged = state.withLock { state in
-            state.lease.polled(startedAt: started)
-            return state.acknowledged
-        }
-        // Recorded only once the database has it; a failed acknowledgement is tried again next poll.
-        guard acknowledged != value, (try? await leases.acknowledge(value)) != nil else { return }
+        state.withLock { $0.lease.polled(startedAt: started) }
+        await acknowledge(value, leases: leases)
+    }
+
+    /// A value notified: memory emptied if it moved, then acknowledged.
+    private func settle(_ value: Int64, leases: Leases) async {
+        guard settle(.success(value)) else { return }
+        await acknowledge(value, leases: leases)
+    }
+
+    /// Records `value` as acknowledged once the database has it; a failed acknowledgement is tried
+    /// again at the next notification or renewal.
+    private func acknowledge(_ value: Int64, leases: Leases) async {
+        guard state.withLock({ $0.acknowledged != value }), (try? await leases.acknowledge(value)) != nil else { return }
         state.withLock { $0.acknowledged = value }
+    }
+
+    /// The notifications work (again).
+    private func heard() {
+        let recovered = state.withLock { state in
+            defer { state.deaf = false }
+            return state.deaf
+        }
+        if recovered { logger.notice("OCSP change notifications received again") }
+    }
+
+    /// The notifications stopped: logged once per outage; memory waits for reads until they are back.
+    private func lostNotifications(_ error: any Error) {
+        let first = state.withLock { state in
+            defer { state.deaf = true }
+            return !state.deaf
+        }
+        if first {
+            logger.warning(
+                "OCSP change notifications lost; answering from memory only after a counter read until they are back",
+                metadata: ["error": "\(error)"])
+        }
     }
 
     /// Stops using memory without reads, then ends the lease in the database.

@@ -2,16 +2,16 @@
 /// reading the change counter (``OCSPEpochGate``): the rules, without the database or a clock.
 ///
 /// The instance holds a lease, a row in `ocsp_leases` with an expiry the database counts. While it
-/// holds one, it reads the counter every ``pollInterval``, empties its memory when the value moved,
-/// and then records the value as acknowledged. A revocation through any instance returns only once
+/// holds one, it listens to the counter's notifications (and reads it at every renewal), empties
+/// its memory when the value moved, and then records the value as acknowledged. A revocation through any instance returns only once
 /// every other lease holder has acknowledged the counter value it committed, or that holder's lease
 /// has run out (``PostgresStorage/awaitOCSPAcknowledgements(of:)``). So memory answers a revoked
 /// certificate `good` after its revocation returned only if this instance used its memory past the
 /// end of its lease, which the rules below prevent:
 ///
 /// - **The lease is counted short.** A renewal sent at `sent` makes the database keep the lease
-///   until ``duration`` after a moment later than `sent`; this side counts ``usableShare`` of it from
-///   `sent`, on the monotonic clock.
+///   until ``OCSPTuning/leaseDuration`` after a moment later than `sent`; this side counts
+///   ``OCSPTuning/leaseUsableShare`` of it from `sent`, on the monotonic clock.
 /// - **A lease that may have lapsed starts over unverified.** A renewal that completes after the
 ///   local deadline may have reached the database after the lease ran out there, when a revocation
 ///   could return without this instance. Memory is then used again only after a counter read that
@@ -19,18 +19,18 @@
 ///   is in the value read, every one after waits for this instance.
 /// - **A failed read stops memory** until a read succeeds; the lease itself then runs out unless
 ///   the owner renews it, which ``OCSPEpochGate`` does only while reads and acknowledgements work.
+/// - **Lost notifications lose the lease.** Without them this instance would not acknowledge, and
+///   revocations would wait it out; ``OCSPEpochGate`` releases the lease until it listens again.
 struct OCSPLease: Sendable, Equatable {
-    typealias Instant = ContinuousClock.Instant
+    typealias Instant = OCSPClock.Instant
 
-    /// How long the database keeps a lease after a renewal.
-    static let duration: Duration = .seconds(2)
-    /// How often a lease in use is renewed.
-    static let renewalInterval: Duration = .milliseconds(500)
-    /// How often the counter is read while a lease is held: the longest a revocation through another
-    /// instance waits for this one (plus a read), and how soon an operator's SQL shows here.
-    static let pollInterval: Duration = .milliseconds(5)
-    /// The share of ``duration`` this side trusts, for clock-rate differences and scheduling.
-    static let usableShare = 0.8
+    /// How long this side counts a renewal good for: ``OCSPTuning/leaseDuration`` ×
+    /// ``OCSPTuning/leaseUsableShare``.
+    let usable: Duration
+
+    init(tuning: OCSPTuning = .standard) {
+        usable = tuning.leaseDuration * tuning.leaseUsableShare
+    }
 
     /// When the lease ends, by this side's count; `nil` while none is held.
     private(set) var deadline: Instant?
@@ -54,9 +54,9 @@ struct OCSPLease: Sendable, Equatable {
     mutating func renewed(sent: Instant, completed: Instant) {
         if let deadline, completed < deadline {
             // Unbroken: the database extended the lease before it ran out there.
-            self.deadline = max(deadline, sent + Self.duration * Self.usableShare)
+            self.deadline = max(deadline, sent + usable)
         } else {
-            deadline = sent + Self.duration * Self.usableShare
+            deadline = sent + usable
             heldSince = completed
             verified = false
         }

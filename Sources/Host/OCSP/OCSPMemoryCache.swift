@@ -9,92 +9,15 @@ import Synchronization
 /// - a revocation through this process removes the serial **before its revoke call returns**
 ///   (``invalidate(issuerID:serial:)``), and a value read from the database before that removal is
 ///   not stored after it (``generation``, checked under the same lock as the insert);
-/// - an entry is trusted for at most ``revalidateAfter``: then the request goes to the database
+/// - an entry is trusted for at most ``revalidateAfter`` (on ``OCSPClock``, injected): then the request goes to the database
 ///   again, so changes made outside this process (an operator deleting `ocsp_cache` rows, a replaced
 ///   responder) show within that time;
 /// - where several instances share one database (PostgreSQL), a change made elsewhere is seen
 ///   through ``OCSPEpochGate``: an answer from memory waits for a read of the database's change
 ///   counter that began after the request arrived, and a changed counter empties memory first
 ///   (``invalidateAll()``). `CERTCTL_OCSP_MEMORY_CACHE=on` skips that read and accepts up to
-///   ``localRevalidation`` of cross-instance delay instead.
+///   ``OCSPTuning/localRevalidation`` of cross-instance delay instead.
 final class OCSPMemoryCache: Sendable {
-    /// How long an entry is used before the database is read again, where changes made outside this
-    /// process (an operator's SQL, a restore) are otherwise unseen.
-    static let localRevalidation: TimeInterval = 5
-    /// The same with ``OCSPEpochGate``: every database change an entry depends on empties memory
-    /// already, so the re-read only bounds how long an answer outlives anything else.
-    static let gatedRevalidation: TimeInterval = 60
-    /// Most serials held; beyond it, arbitrary entries are dropped (a cache, not a store).
-    static let maxSerials = 50_000
-    /// Most request encodings indexed; beyond it, the index starts again.
-    static let maxRequests = 2 * maxSerials
-
-    struct Response: Sendable {
-        var der: [UInt8]
-        /// The quoted SHA-256 ETag of `der`.
-        var etag: String
-        var thisUpdate: Date
-        var nextUpdate: Date
-        var checkedAt: Date
-        /// `thisUpdate` and `nextUpdate` as HTTP dates (Last-Modified, Expires), formatted once.
-        var httpDates: (lastModified: String, expires: String)
-        /// The share of ``OCSPMemoryCache/revalidateAfter`` this response is trusted for, drawn
-        /// from [``minimumTrustShare``, 1): responses read at the same moment (a warm-up, or the
-        /// re-reads that follow one) then expire spread over a second or more rather than all at
-        /// once, which sent them to the database together and was the p99 of a cached answer.
-        var trustShare: Double
-        /// When a request last asked ``OCSPMemoryRefresher`` to re-read it.
-        var refreshClaimedAt: Date?
-
-        static let minimumTrustShare = 0.75
-
-        init(der: [UInt8], etag: String, thisUpdate: Date, nextUpdate: Date, checkedAt: Date) {
-            self.der = der
-            self.etag = etag
-            self.thisUpdate = thisUpdate
-            self.nextUpdate = nextUpdate
-            self.checkedAt = checkedAt
-            httpDates = (HTTPDate.format(thisUpdate), HTTPDate.format(nextUpdate))
-            trustShare = Double.random(in: Self.minimumTrustShare..<1)
-        }
-
-        var answer: OCSPResponder.Answer {
-            OCSPResponder.Answer(der: der, cacheWindow: (thisUpdate, nextUpdate), etag: etag, httpDates: httpDates)
-        }
-    }
-
-    struct Status: Sendable {
-        var status: OCSPCertStatus
-        var checkedAt: Date
-        /// When a request last asked ``OCSPMemoryRefresher`` to re-read it.
-        var refreshClaimedAt: Date? = nil
-        /// The share of ``OCSPMemoryCache/revalidateAfter`` after which it is re-read, drawn from
-        /// [``OCSPMemoryCache/earliestRefreshShare``, ``OCSPMemoryCache/refreshShare``): statuses
-        /// read together are re-read spread out, not in one burst of database reads.
-        var refreshShare = Double.random(in: OCSPMemoryCache.earliestRefreshShare..<OCSPMemoryCache.refreshShare)
-    }
-
-    /// A known status, and whether the caller should have it re-read in the background now.
-    struct StatusLookup: Sendable, Equatable {
-        var status: OCSPCertStatus
-        var refresh: Bool
-    }
-
-    /// A stored response, and whether the caller should have it re-read in the background now.
-    struct ResponseLookup: Sendable {
-        var response: Response
-        var refresh: Bool
-    }
-
-    /// `[UInt8]` hashed as one block (the standard `Hashable` feeds the hasher a byte at a time).
-    private struct Bytes: Hashable {
-        var value: [UInt8]
-
-        func hash(into hasher: inout Hasher) {
-            value.withUnsafeBytes { hasher.combine(bytes: $0) }
-        }
-    }
-
     private struct Entry {
         var status: Status?
         /// Keyed by the request's CertID DER (SHA-1 and SHA-256 CertIDs differ).
@@ -111,31 +34,32 @@ final class OCSPMemoryCache: Sendable {
 
     private let state = Mutex(State())
     /// How long an entry is used before the database is read again.
-    let revalidateAfter: TimeInterval
-    /// By this share of ``revalidateAfter`` a status is re-read in the background
-    /// (``OCSPMemoryRefresher``; each from its own point between ``earliestRefreshShare`` and
-    /// this), so that under steady load it is fresh again before ``revalidateAfter`` sends a
-    /// request to the database path. (A stored response: this share of its own trust period.)
-    static let refreshShare = 0.8
-    static let earliestRefreshShare = 0.6
-    /// How long a claimed background re-read is waited for before another request claims it.
-    static let refreshRetry: TimeInterval = 0.5
+    let revalidateAfter: Duration
+    let tuning: OCSPTuning
+    let clock: OCSPClock
 
-    init(revalidateAfter: TimeInterval = OCSPMemoryCache.localRevalidation) {
+    /// - Parameter revalidateAfter: ``OCSPTuning/localRevalidation`` or ``OCSPTuning/gatedRevalidation``.
+    init(revalidateAfter: Duration, tuning: OCSPTuning = .standard, clock: OCSPClock = .continuous) {
         self.revalidateAfter = revalidateAfter
+        self.tuning = tuning
+        self.clock = clock
     }
+
+    /// The memory's clock now: capture it before reading the database, as the `checkedAt` of what is read.
+    var now: OCSPClock.Instant { clock.now }
 
     /// Changes whenever something is removed; capture it before reading the database and pass it
     /// to the store calls.
     var generation: UInt64 { state.withLock { $0.generation } }
 
-    /// The stored response for `certID`, while fresh at `now`. Past its refresh point, one caller
-    /// a ``refreshRetry`` is told to have it re-read (`refresh`); the others keep using it meanwhile.
-    func response(issuerID: String, serial: String, certID: [UInt8], now: Date) -> ResponseLookup? {
+    /// The stored response for `certID`, while fresh. Past its refresh point, one caller a
+    /// ``OCSPTuning/refreshRetry`` is told to have it re-read (`refresh`); the others keep using it.
+    func response(issuerID: String, serial: String, certID: [UInt8]) -> ResponseLookup? {
         let key = Self.key(issuerID, serial)
         let id = Bytes(value: certID)
+        let now = clock.now
         return state.withLock { state -> ResponseLookup? in
-            guard var response = state.entries[key]?.responses[id], usable(response, at: now) != nil else { return nil }
+            guard var response = state.entries[key]?.responses[id], usable(response, at: now) else { return nil }
             guard !beforeRefresh(response, at: now), claimable(response.refreshClaimedAt, now) else {
                 return ResponseLookup(response: response, refresh: false)
             }
@@ -146,12 +70,14 @@ final class OCSPMemoryCache: Sendable {
     }
 
     /// The stored response for a request whose exact bytes (`request`, qualified by issuer) were
-    /// answered from ``response(issuerID:serial:certID:now:)`` before, while fresh at `now` and
-    /// not yet due for a re-read (then the caller looks it up by CertID, which claims the re-read).
-    func response(request: [UInt8], now: Date) -> Response? {
+    /// answered from ``response(issuerID:serial:certID:)`` before, while fresh and not yet due for
+    /// a re-read (then the caller looks it up by CertID, which claims the re-read).
+    func response(request: [UInt8]) -> Response? {
         let key = Bytes(value: request)
+        let now = clock.now
         let found = state.withLock { $0.requests[key] }
-        return found.flatMap { usable($0, at: now) }.flatMap { beforeRefresh($0, at: now) ? $0 : nil }
+        guard let found, usable(found, at: now), beforeRefresh(found, at: now) else { return nil }
+        return found
     }
 
     /// Indexes a request's bytes by the response it was answered with, unless something was
@@ -160,20 +86,20 @@ final class OCSPMemoryCache: Sendable {
         let key = Bytes(value: request)
         state.withLock { state in
             guard state.generation == generation else { return }
-            if state.requests.count >= Self.maxRequests { state.requests.removeAll(keepingCapacity: true) }
+            if state.requests.count >= tuning.maxRequests { state.requests.removeAll(keepingCapacity: true) }
             state.requests[key] = response
         }
     }
 
-    /// The known status of a serial, while fresh at `now`. Past its re-read point (at most
-    /// ``refreshShare`` of ``revalidateAfter``), one caller a ``refreshRetry`` is told to have it re-read (`refresh`); the
-    /// others keep using it meanwhile.
-    func status(issuerID: String, serial: String, now: Date) -> StatusLookup? {
+    /// The known status of a serial, while fresh. Past its re-read point (its own share of
+    /// ``revalidateAfter``), one caller a ``OCSPTuning/refreshRetry`` is told to have it re-read
+    /// (`refresh`); the others keep using it meanwhile.
+    func status(issuerID: String, serial: String) -> StatusLookup? {
         let key = Self.key(issuerID, serial)
+        let now = clock.now
         return state.withLock { state -> StatusLookup? in
             guard var status = state.entries[key]?.status, fresh(status.checkedAt, now) else { return nil }
-            guard now.timeIntervalSince(status.checkedAt) >= revalidateAfter * status.refreshShare,
-                claimable(status.refreshClaimedAt, now)
+            guard status.checkedAt.duration(to: now) >= revalidateAfter * status.refreshShare, claimable(status.refreshClaimedAt, now)
             else {
                 return StatusLookup(status: status.status, refresh: false)
             }
@@ -183,36 +109,50 @@ final class OCSPMemoryCache: Sendable {
         }
     }
 
+    /// A response to store: signed, or read from the database, at `checkedAt` (the memory's
+    /// clock), with `nextUpdate` `validFor` ahead by the responder's wall clock.
+    func response(
+        der: [UInt8], etag: String, thisUpdate: Date, nextUpdate: Date, checkedAt: OCSPClock.Instant, validFor: Duration
+    ) -> Response {
+        Response(
+            der: der, etag: etag, thisUpdate: thisUpdate, nextUpdate: nextUpdate, checkedAt: checkedAt, validFor: validFor,
+            trustShare: Double.random(in: tuning.responseTrustShares))
+    }
+
     /// Stores a response read or signed since `generation` was captured.
     func store(_ response: Response, issuerID: String, serial: String, certID: [UInt8], generation: UInt64) {
         let key = Self.key(issuerID, serial)
         state.withLock { state in
             guard state.generation == generation else { return }
-            Self.makeRoom(for: key, in: &state)
+            makeRoom(for: key, in: &state)
             state.entries[key, default: Entry()].responses[Bytes(value: certID)] = response
         }
     }
 
     /// Stores a status read since `generation` was captured.
-    func store(_ status: OCSPCertStatus, issuerID: String, serial: String, checkedAt: Date, generation: UInt64) {
+    func store(_ status: OCSPCertStatus, issuerID: String, serial: String, checkedAt: OCSPClock.Instant, generation: UInt64) {
         let key = Self.key(issuerID, serial)
         state.withLock { state in
             guard state.generation == generation else { return }
-            Self.makeRoom(for: key, in: &state)
-            state.entries[key, default: Entry()].status = Status(status: status, checkedAt: checkedAt)
+            makeRoom(for: key, in: &state)
+            state.entries[key, default: Entry()].status = newStatus(status, checkedAt: checkedAt)
         }
+    }
+
+    private func newStatus(_ status: OCSPCertStatus, checkedAt: OCSPClock.Instant) -> Status {
+        Status(status: status, checkedAt: checkedAt, refreshShare: Double.random(in: tuning.statusRefreshShares))
     }
 
     /// Records a background re-read (``OCSPMemoryRefresher``) of a status begun at `checkedAt`,
     /// unless something was invalidated since `generation` was captured: the same status is
     /// trusted again from `checkedAt`; a different one forgets the serial (its pre-signed responses
     /// too), so the next request reads the database.
-    func refreshed(_ status: OCSPCertStatus, issuerID: String, serial: String, checkedAt: Date, generation: UInt64) {
+    func refreshed(_ status: OCSPCertStatus, issuerID: String, serial: String, checkedAt: OCSPClock.Instant, generation: UInt64) {
         let key = Self.key(issuerID, serial)
         state.withLock { state in
             guard state.generation == generation, let known = state.entries[key]?.status else { return }
             if known.status == status {
-                if checkedAt > known.checkedAt { state.entries[key]?.status = Status(status: status, checkedAt: checkedAt) }
+                if checkedAt > known.checkedAt { state.entries[key]?.status = newStatus(status, checkedAt: checkedAt) }
             } else {
                 Self.forget(key, in: &state)
             }
@@ -223,7 +163,9 @@ final class OCSPMemoryCache: Sendable {
     /// database's pre-signed response for that CertID, `nil` when there is none), unless something
     /// was invalidated since `generation` was captured: the same response is trusted again from
     /// `checkedAt`; none or another forgets the serial.
-    func refreshed(response der: [UInt8]?, issuerID: String, serial: String, certID: [UInt8], checkedAt: Date, generation: UInt64) {
+    func refreshed(
+        response der: [UInt8]?, issuerID: String, serial: String, certID: [UInt8], checkedAt: OCSPClock.Instant, generation: UInt64
+    ) {
         let key = Self.key(issuerID, serial)
         let id = Bytes(value: certID)
         state.withLock { state in
@@ -274,29 +216,30 @@ final class OCSPMemoryCache: Sendable {
         issuerID + "/" + serial
     }
 
-    private func fresh(_ checkedAt: Date, _ now: Date, share: Double = 1) -> Bool {
-        now >= checkedAt && now.timeIntervalSince(checkedAt) < revalidateAfter * share
+    private func fresh(_ checkedAt: OCSPClock.Instant, _ now: OCSPClock.Instant, share: Double = 1) -> Bool {
+        checkedAt.duration(to: now) < revalidateAfter * share
     }
 
-    /// `response` while it may still be answered at `now`: checked within its share of
+    /// Whether `response` may still be answered at `now`: checked within its share of
     /// ``revalidateAfter`` and not past its nextUpdate.
-    private func usable(_ response: Response, at now: Date) -> Response? {
-        fresh(response.checkedAt, now, share: response.trustShare) && response.nextUpdate > now ? response : nil
+    private func usable(_ response: Response, at now: OCSPClock.Instant) -> Bool {
+        fresh(response.checkedAt, now, share: response.trustShare) && now < response.expiresAt
     }
 
-    /// Whether `response` is younger than its refresh point (its trust period's ``refreshShare``).
-    private func beforeRefresh(_ response: Response, at now: Date) -> Bool {
-        now.timeIntervalSince(response.checkedAt) < revalidateAfter * response.trustShare * Self.refreshShare
+    /// Whether `response` is younger than its refresh point (its trust period's
+    /// ``OCSPTuning/responseRefreshShare``).
+    private func beforeRefresh(_ response: Response, at now: OCSPClock.Instant) -> Bool {
+        response.checkedAt.duration(to: now) < revalidateAfter * (response.trustShare * tuning.responseRefreshShare)
     }
 
-    /// Whether a re-read may be claimed again: never claimed, or claimed ``refreshRetry`` ago.
-    private func claimable(_ claimedAt: Date?, _ now: Date) -> Bool {
+    /// Whether a re-read may be claimed again: never claimed, or claimed ``OCSPTuning/refreshRetry`` ago.
+    private func claimable(_ claimedAt: OCSPClock.Instant?, _ now: OCSPClock.Instant) -> Bool {
         guard let claimedAt else { return true }
-        return now < claimedAt || now.timeIntervalSince(claimedAt) >= Self.refreshRetry
+        return claimedAt.duration(to: now) >= tuning.refreshRetry
     }
 
-    private static func makeRoom(for key: String, in state: inout State) {
-        guard state.entries[key] == nil, state.entries.count >= maxSerials, let victim = state.entries.keys.first else { return }
+    private func makeRoom(for key: String, in state: inout State) {
+        guard state.entries[key] == nil, state.entries.count >= tuning.maxSerials, let victim = state.entries.keys.first else { return }
         state.entries[victim] = nil
     }
 }

@@ -21,22 +21,18 @@ final class OCSPMemoryRefresher: Service, Sendable {
         case response(issuerID: String, serial: String, certID: [UInt8])
     }
 
-    /// Re-reads waiting at most; beyond it a request is dropped (its entry simply expires).
-    static let queueLimit = 10_000
-
     private let memory: OCSPMemoryCache
     private let storage: any OCSPStore
     private let metrics: HostMetrics
-    private let now: @Sendable () -> Date
     private let queue: AsyncStream<Item>
     private let input: AsyncStream<Item>.Continuation
 
-    init(memory: OCSPMemoryCache, storage: any OCSPStore, metrics: HostMetrics, now: @escaping @Sendable () -> Date = Date.init) {
+    /// Re-reads happen on the memory's clock and within its ``OCSPTuning`` (queue limit, concurrency).
+    init(memory: OCSPMemoryCache, storage: any OCSPStore, metrics: HostMetrics) {
         self.memory = memory
         self.storage = storage
         self.metrics = metrics
-        self.now = now
-        (queue, input) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingOldest(Self.queueLimit))
+        (queue, input) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingOldest(memory.tuning.refreshQueueLimit))
     }
 
     /// Queues a re-read. Never waits: it is called on a SwiftNIO event loop.
@@ -44,15 +40,14 @@ final class OCSPMemoryRefresher: Service, Sendable {
         input.yield(item)
     }
 
-    /// Re-reads in flight at most: entries stored together (a warm-up) come due together, and one
-    /// database round trip at a time left some to expire first on PostgreSQL.
-    static let concurrency = 8
-
+    /// Up to ``OCSPTuning/refreshConcurrency`` re-reads at a time: entries stored together (a
+    /// warm-up) come due together, and one database round trip at a time left some to expire first
+    /// on PostgreSQL.
     func run() async {
         await withTaskGroup(of: Void.self) { group in
             var running = 0
             for await item in queue.cancelOnGracefulShutdown() {
-                if running == Self.concurrency {
+                if running == memory.tuning.refreshConcurrency {
                     await group.next()
                     running -= 1
                 }
@@ -66,7 +61,7 @@ final class OCSPMemoryRefresher: Service, Sendable {
     /// One re-read (also driven directly by tests).
     func reread(_ item: Item) async {
         let generation = memory.generation
-        let checkedAt = now()
+        let checkedAt = memory.now
         do {
             switch item {
             case .status(let issuerID, let serial):
@@ -76,7 +71,7 @@ final class OCSPMemoryRefresher: Service, Sendable {
                     generation: generation)
             case .response(let issuerID, let serial, let certID):
                 let found = try await storage.cachedOCSPResponse(
-                    issuerID: issuerID, serial: serial, certIDKey: OCSPResponder.cacheKey(certID: certID), now: checkedAt)
+                    issuerID: issuerID, serial: serial, certIDKey: OCSPResponder.cacheKey(certID: certID), now: Date())
                 memory.refreshed(
                     response: found?.der, issuerID: issuerID, serial: serial, certID: certID, checkedAt: checkedAt,
                     generation: generation)

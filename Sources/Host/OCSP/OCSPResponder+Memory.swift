@@ -29,11 +29,10 @@ extension OCSPResponder {
     ///   - decode: the request, decoded.
     func plan(issuerID: String, raw: [UInt8], decode: () -> Input?) -> Plan? {
         guard let memory, let hashes = issuerHashes[issuerID] else { return nil }
-        let now = self.now()
         let generation = memory.generation
         // A request carrying the nonce OID is never a repeat; skip the lookup.
         let rawKey: [UInt8]? = Self.containsNonceOID(raw) ? nil : Array(issuerID.utf8) + [0] + raw
-        if let rawKey, let stored = memory.response(request: rawKey, now: now) {
+        if let rawKey, let stored = memory.response(request: rawKey) {
             return .stored(stored.answer)
         }
         guard let input = decode() else { return nil }
@@ -62,12 +61,12 @@ extension OCSPResponder {
         guard Self.certID(certID, names: hashes) else { return nil }
         let serial = certID.serial.hex
         guard let nonce else {
-            guard let found = memory.response(issuerID: issuerID, serial: serial, certID: certID.encoded, now: now) else { return nil }
+            guard let found = memory.response(issuerID: issuerID, serial: serial, certID: certID.encoded) else { return nil }
             if found.refresh { refresher?.refresh(.response(issuerID: issuerID, serial: serial, certID: certID.encoded)) }
             if let rawKey { memory.index(request: rawKey, response: found.response, generation: generation) }
             return .stored(found.response.answer)
         }
-        guard let known = memory.status(issuerID: issuerID, serial: serial, now: now),
+        guard let known = memory.status(issuerID: issuerID, serial: serial),
             let responder = responders.ready(issuerID: issuerID)
         else { return nil }
         if known.refresh { refresher?.refresh(.status(issuerID: issuerID, serial: serial)) }

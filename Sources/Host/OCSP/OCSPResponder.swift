@@ -125,6 +125,8 @@ final class OCSPResponder: Sendable {
         // Captured before any database read: what is read may only be remembered if no revocation
         // was remembered in between.
         let generation = memory?.generation ?? 0
+        // What is read from here on is as old as this moment, on the memory's clock.
+        let readAt = memory?.now
         let (issuer, signing, nonce) = try checked(issuerID: issuerID, certIDs: certIDs, extensions: extensions)
         let cacheable = nonce == nil && certIDs.count == 1
         let cacheKey = certIDs.first.map { Self.cacheKey(certID: $0.encoded) } ?? ""
@@ -136,7 +138,7 @@ final class OCSPResponder: Sendable {
             metrics.increment(.ocsp, "cache_hit")
             metrics.increment(.ocsp, "request_success")
             return remembered(
-                cached.der, window: (cached.thisUpdate, cached.nextUpdate), checkedAt: now(), issuerID: issuerID, certID: certIDs[0],
+                cached.der, window: (cached.thisUpdate, cached.nextUpdate), checkedAt: readAt, issuerID: issuerID, certID: certIDs[0],
                 generation: generation)
         }
         if cacheable { metrics.increment(.ocsp, "cache_miss") }
@@ -144,10 +146,9 @@ final class OCSPResponder: Sendable {
         let (thisUpdate, nextUpdate) = responseWindow()
         var responses: [OCSPSingleResponse] = []
         for certID in certIDs {
-            let checkedAt = now()
             let status = try await status(issuerID: issuerID, serial: certID.serial)
-            if status != .unknown {
-                memory?.store(status, issuerID: issuerID, serial: certID.serial.hex, checkedAt: checkedAt, generation: generation)
+            if status != .unknown, let memory, let readAt {
+                memory.store(status, issuerID: issuerID, serial: certID.serial.hex, checkedAt: readAt, generation: generation)
             }
             responses.append(OCSPSingleResponse(certID: certID, status: status, thisUpdate: thisUpdate, nextUpdate: nextUpdate))
         }
@@ -169,8 +170,7 @@ final class OCSPResponder: Sendable {
             )
             try? await storage.storeOCSPResponse(cached, signedAsRevoked: responses[0].status != .good)
             return remembered(
-                der, window: (thisUpdate, nextUpdate), checkedAt: thisUpdate, issuerID: issuerID, certID: certIDs[0], generation: generation
-            )
+                der, window: (thisUpdate, nextUpdate), checkedAt: readAt, issuerID: issuerID, certID: certIDs[0], generation: generation)
         }
         return Answer(der: der, cacheWindow: nonce == nil ? (thisUpdate, nextUpdate) : nil)
     }
@@ -237,12 +237,13 @@ final class OCSPResponder: Sendable {
     /// A nonce-less response for one CertID, kept in memory (with its ETag and HTTP dates) when
     /// there is a memory cache and nothing was invalidated since `generation`.
     private func remembered(
-        _ der: [UInt8], window: (thisUpdate: Date, nextUpdate: Date), checkedAt: Date, issuerID: String, certID: OCSPCertID,
-        generation: UInt64
+        _ der: [UInt8], window: (thisUpdate: Date, nextUpdate: Date), checkedAt: OCSPClock.Instant?, issuerID: String,
+        certID: OCSPCertID, generation: UInt64
     ) -> Answer {
-        guard let memory else { return Answer(der: der, cacheWindow: window) }
-        let response = OCSPMemoryCache.Response(
-            der: der, etag: Answer.etag(of: der), thisUpdate: window.thisUpdate, nextUpdate: window.nextUpdate, checkedAt: checkedAt)
+        guard let memory, let checkedAt else { return Answer(der: der, cacheWindow: window) }
+        let response = memory.response(
+            der: der, etag: Answer.etag(of: der), thisUpdate: window.thisUpdate, nextUpdate: window.nextUpdate, checkedAt: checkedAt,
+            validFor: .seconds(window.nextUpdate.timeIntervalSince(now())))
         memory.store(response, issuerID: issuerID, serial: certID.serial.hex, certID: certID.encoded, generation: generation)
         return response.answer
     }

@@ -53,13 +53,15 @@ final class ResponderStore: Sendable {
     }
 
     /// How often a responder in memory is checked against the database (row deleted by an
-    /// operator, or replaced by another instance) and its key file against the disk. The full
-    /// path also checks the key file on every use; the fast path only at this check (an `access`
-    /// call per signature was 2.5 % of a live-signed answer).
-    static let recheckInterval: TimeInterval = 1
-    /// How long past ``recheckInterval`` the fast path keeps signing while one request re-checks;
-    /// beyond it (the re-check keeps failing to happen) every request takes the full path.
-    static let recheckGrace: TimeInterval = 5
+    /// operator, or replaced by another instance) and its key file against the disk
+    /// (``OCSPTuning/responderRecheck``). The full path also checks the key file on every use; the
+    /// fast path only at this check (an `access` call per signature was 2.5 % of a live-signed
+    /// answer).
+    let recheckInterval: TimeInterval
+    /// How long past ``recheckInterval`` the fast path keeps signing while one request re-checks
+    /// (``OCSPTuning/responderRecheckGrace``); beyond it (the re-check keeps failing to happen)
+    /// every request takes the full path.
+    let recheckGrace: TimeInterval
 
     /// When the responder was last checked against the database, and when a request last took on
     /// the next check.
@@ -73,6 +75,7 @@ final class ResponderStore: Sendable {
     let metrics: HostMetrics
     let logger: Logger
     let now: @Sendable () -> Date
+    let tuning: OCSPTuning
     /// Told when an issuer's responder changes: its pre-signed responses are dropped.
     let memory: OCSPMemoryCache?
     private let active = Mutex<[String: Active]>([:])
@@ -81,9 +84,12 @@ final class ResponderStore: Sendable {
 
     init(
         storage: any OCSPStore & InstanceLocks, settings: RevocationSettings, metrics: HostMetrics, logger: Logger,
-        memory: OCSPMemoryCache? = nil, now: @escaping @Sendable () -> Date = Date.init
+        memory: OCSPMemoryCache? = nil, tuning: OCSPTuning = .standard, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.memory = memory
+        self.tuning = tuning
+        recheckInterval = tuning.responderRecheck / .seconds(1)
+        recheckGrace = tuning.responderRecheckGrace / .seconds(1)
         self.storage = storage
         self.settings = settings
         self.metrics = metrics
@@ -112,11 +118,11 @@ final class ResponderStore: Sendable {
         let usable = verified.withLock { verified -> Bool in
             guard var verification = verified[issuerID], now >= verification.at else { return false }
             let age = now.timeIntervalSince(verification.at)
-            if age < Self.recheckInterval { return true }
-            if age >= Self.recheckInterval + Self.recheckGrace { return false }
+            if age < recheckInterval { return true }
+            if age >= recheckInterval + recheckGrace { return false }
             // Due: the first caller (or the next one, if that check has not happened in a second)
             // takes it on.
-            if let claimed = verification.claimedAt, now >= claimed, now.timeIntervalSince(claimed) < Self.recheckInterval {
+            if let claimed = verification.claimedAt, now >= claimed, now.timeIntervalSince(claimed) < recheckInterval {
                 return true
             }
             verification.claimedAt = now
@@ -129,7 +135,7 @@ final class ResponderStore: Sendable {
     /// Whether the issuer's responder was checked against the database within ``recheckInterval``.
     private func verifiedRecently(_ issuerID: String, now: Date) -> Bool {
         guard let last = verified.withLock({ $0[issuerID]?.at }) else { return false }
-        return now >= last && now.timeIntervalSince(last) < Self.recheckInterval
+        return now >= last && now.timeIntervalSince(last) < recheckInterval
     }
 
     private func markVerified(_ issuerID: String, at date: Date) {

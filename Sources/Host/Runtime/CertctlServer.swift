@@ -71,6 +71,7 @@ public struct CertctlServer: Sendable {
             ),
             .init(service: host.scheduler),
             .init(service: reloader),
+            .init(service: host.ocspDatabase),
         ]
         if let gate = host.ocspGate { services.append(.init(service: gate)) }
         if let refresher = host.ocspRefresher { services.append(.init(service: refresher)) }

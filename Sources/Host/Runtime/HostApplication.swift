@@ -23,10 +23,14 @@ struct HostApplication: Sendable {
     let ocspGate: OCSPEpochGate?
     /// Runs while there is an OCSP memory cache.
     let ocspRefresher: OCSPMemoryRefresher?
+    /// Answers the connection handlers' OCSP misses off the event loops: a service of the server.
+    let ocspDatabase: OCSPDatabaseQueue
+    /// OCSP's one decision, for the connection handlers and the router.
+    let ocspFastPath: OCSPFastPath
 
     init(
         configuration: HostConfiguration, storage: any HostStorage, issuers: IssuerDirectory, challenges: HTTPChallengeResponses?,
-        logger: Logger
+        logger: Logger, tuning: OCSPTuning = .standard
     ) throws {
         self.configuration = configuration
         self.storage = storage
@@ -42,7 +46,8 @@ struct HostApplication: Sendable {
         let use = revocation.ocspMemoryCache.use(for: configuration.database)
         let memory =
             use == .none
-            ? nil : OCSPMemoryCache(revalidateAfter: use == .gated ? OCSPMemoryCache.gatedRevalidation : OCSPMemoryCache.localRevalidation)
+            ? nil
+            : OCSPMemoryCache(revalidateAfter: use == .gated ? tuning.gatedRevalidation : tuning.localRevalidation, tuning: tuning)
         var gate: OCSPEpochGate?
         if use == .gated {
             guard let memory, let source = storage as? any OCSPEpochSource else {
@@ -53,7 +58,8 @@ struct HostApplication: Sendable {
         ocspGate = gate
         let refresher = memory.map { OCSPMemoryRefresher(memory: $0, storage: storage, metrics: metrics) }
         ocspRefresher = refresher
-        let responders = ResponderStore(storage: storage, settings: revocation, metrics: metrics, logger: logger, memory: memory)
+        let responders = ResponderStore(
+            storage: storage, settings: revocation, metrics: metrics, logger: logger, memory: memory, tuning: tuning)
         let scheduler = RevocationScheduler(crl: crl, responders: responders, storage: storage, settings: revocation, logger: logger)
         self.metrics = metrics
         self.crl = crl
@@ -69,20 +75,14 @@ struct HostApplication: Sendable {
         ocspLimiter = FixedWindowLimiter(limit: configuration.limits.ocspPerIPPerMinute, window: .seconds(60), clock: ContinuousClock())
         exportLimiter = FixedWindowLimiter(
             limit: configuration.limits.exportsPerActorPerHour, window: .seconds(3_600), clock: ContinuousClock())
-        pki = PKIController(
-            issuers: issuers, crl: crl,
-            ocsp: try OCSPResponder(
-                storage: storage, issuers: issuers, responders: responders, settings: revocation, metrics: metrics, logger: logger,
-                memory: memory, refresher: refresher
-            ),
-            ocspLimiter: ocspLimiter, settings: revocation, metrics: metrics
-        )
+        let responder = try OCSPResponder(
+            storage: storage, issuers: issuers, responders: responders, settings: revocation, metrics: metrics, logger: logger,
+            memory: memory, refresher: refresher)
+        ocspDatabase = OCSPDatabaseQueue(tuning: tuning)
+        ocspFastPath = OCSPFastPath(
+            responder: responder, limiter: ocspLimiter, metrics: metrics, gate: gate, database: ocspDatabase, tuning: tuning)
+        pki = PKIController(issuers: issuers, crl: crl, ocsp: ocspFastPath, settings: revocation, metrics: metrics)
         exports = ExportService(certificates: certificates, storage: storage, limiter: exportLimiter, metrics: metrics)
-    }
-
-    /// The OCSP fast path's services, for the handlers of every connection.
-    var ocspFastPath: OCSPFastPath {
-        .init(responder: pki.ocsp, limiter: ocspLimiter, metrics: metrics, gate: ocspGate)
     }
 
     /// Every route of the HTTPS listener.

@@ -197,5 +197,64 @@ enum PostgresSchema {
                 """
             ]
         ),
+        (
+            5,
+            [
+                // Instances learn of every counter change by notification instead of polling: each
+                // advance notifies `certctl_ocsp_epoch` with the new value (delivered at commit, in
+                // commit order, to every listening instance), and each acknowledgement of a lease
+                // holder notifies `certctl_ocsp_ack`, which a revocation waiting for them listens
+                // on. Idempotent, like version 3.
+                """
+                CREATE OR REPLACE FUNCTION certctl_advance_ocsp_epoch() RETURNS trigger LANGUAGE plpgsql AS $$
+                DECLARE advanced BIGINT;
+                BEGIN
+                    UPDATE ocsp_epoch SET value = value + 1 RETURNING value INTO advanced;
+                    PERFORM pg_notify('certctl_ocsp_epoch', advanced::text);
+                    RETURN NULL;
+                END
+                $$
+                """,
+                """
+                CREATE OR REPLACE FUNCTION certctl_advance_ocsp_epoch_if_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+                DECLARE advanced BIGINT;
+                BEGIN
+                    IF EXISTS (SELECT 1 FROM deleted) THEN
+                        UPDATE ocsp_epoch SET value = value + 1 RETURNING value INTO advanced;
+                        PERFORM pg_notify('certctl_ocsp_epoch', advanced::text);
+                    END IF;
+                    RETURN NULL;
+                END
+                $$
+                """,
+                """
+                CREATE OR REPLACE FUNCTION certctl_advance_ocsp_epoch_if_live_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+                DECLARE advanced BIGINT;
+                BEGIN
+                    -- Pruning expired responses changes no answer.
+                    IF EXISTS (SELECT 1 FROM deleted WHERE next_update > extract(epoch FROM now())) THEN
+                        UPDATE ocsp_epoch SET value = value + 1 RETURNING value INTO advanced;
+                        PERFORM pg_notify('certctl_ocsp_epoch', advanced::text);
+                    END IF;
+                    RETURN NULL;
+                END
+                $$
+                """,
+                """
+                CREATE OR REPLACE FUNCTION certctl_notify_ocsp_ack() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    PERFORM pg_notify('certctl_ocsp_ack', NEW.seen_epoch::text);
+                    RETURN NULL;
+                END
+                $$
+                """,
+                "DROP TRIGGER IF EXISTS ocsp_leases_ack_notifies ON ocsp_leases",
+                """
+                CREATE TRIGGER ocsp_leases_ack_notifies
+                AFTER INSERT OR UPDATE OF seen_epoch ON ocsp_leases
+                FOR EACH ROW EXECUTE FUNCTION certctl_notify_ocsp_ack()
+                """,
+            ]
+        ),
     ]
 }

@@ -23,6 +23,8 @@ public final class PostgresStorage: HostStorage {
     let epochConnection = Mutex<EventLoopFuture<EpochReader>?>(nil)
     /// This process's row in `ocsp_leases` (``OCSPEpochSource``): random, new at every start.
     let instanceID = (0..<16).map { _ in UInt8.random(in: 0...255) }.hexString
+    /// The lease lengths and waits of the OCSP memory leases.
+    let ocspTuning: OCSPTuning
 
     /// The change counter's connection and its prepared read: each read is then Bind/Execute of a
     /// plan the server already holds, not Parse and plan again (PostgreSQL's share of every read).
@@ -35,9 +37,14 @@ public final class PostgresStorage: HostStorage {
     /// replies are read without waiting behind HTTP work on the server's event loops.
     static let eventLoops: MultiThreadedEventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
-    /// - Parameter operationTimeout: the bound of each call (5 s in production; the storage test
-    ///   suite, which checks semantics on a loaded machine, allows more).
-    public init(_ location: PostgresLocation, logger: Logger, operationTimeout: Duration = .seconds(5)) throws {
+    /// - Parameters:
+    ///   - operationTimeout: the bound of each call (5 s in production; the storage test suite,
+    ///     which checks semantics on a loaded machine, allows more).
+    ///   - ocspTuning: the OCSP memory lease's lengths and waits.
+    init(_ location: PostgresLocation, logger: Logger, operationTimeout: Duration = .seconds(5), ocspTuning: OCSPTuning = .standard)
+        throws
+    {
+        self.ocspTuning = ocspTuning
         // The same TLS settings for the pool and for the change-counter connection.
         let tls: PostgresClient.Configuration.TLS
         let connectionTLS: PostgresConnection.Configuration.TLS
