@@ -49,6 +49,18 @@ struct HTTP1RequestFrame: Sendable, Equatable {
         case frame(HTTP1RequestFrame)
     }
 
+    /// The next request head at the start of `bytes`: on the first look (`searched` 0), read at
+    /// once — a whole head usually arrives in one read, and one pass then does; after that, only
+    /// once ``scan(_:from:)`` has found its end.
+    static func next(_ bytes: UnsafeRawBufferPointer, searched: Int) -> Scan {
+        guard searched == 0 else { return scan(bytes, from: searched) }
+        switch read(bytes) {
+        case .frame(let frame): return .frame(frame)
+        case .unsupported: return .unsupported
+        case .incomplete: return scan(bytes, from: 0)
+        }
+    }
+
     /// Reads the request head at the start of `bytes` once it is complete, searching only the
     /// octets after `searched` (what an earlier call reported) for its end: a head that arrives a
     /// byte at a time costs linear time, not quadratic. Bytes no head may hold (controls other than

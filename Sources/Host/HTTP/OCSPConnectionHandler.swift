@@ -64,12 +64,18 @@ final class OCSPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var readPending = false
     /// The input ended while an answer was being made: delivered after it.
     private var inputClosed = false
+    /// The channel's writability as its last change said (kept here: asked for every request).
+    private var writable = true
     private var ip: String?
     private var date = HTTPDate.Cache()
 
     init(_ fastPath: OCSPFastPath, batch: OCSPSigningBatch) {
         self.fastPath = fastPath
         self.batch = batch
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        writable = context.channel.isWritable
     }
 
     // MARK: Inbound
@@ -119,7 +125,8 @@ final class OCSPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     /// Writable again: answer what waited, and read again.
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, case .reading = mode {
+        writable = context.channel.isWritable
+        if writable, case .reading = mode {
             process(context: context)
             finishBurst(context: context)
         }
@@ -142,7 +149,7 @@ final class OCSPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private func mayRead(context: ChannelHandlerContext) -> Bool {
         switch mode {
         case .passthrough, .closed: true
-        case .reading, .answering: context.channel.isWritable && buffer.readableBytes < fastPath.tuning.maxConnectionBuffer
+        case .reading, .answering: writable && buffer.readableBytes < fastPath.tuning.maxConnectionBuffer
         }
     }
 
@@ -156,12 +163,12 @@ final class OCSPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     /// Answers or hands over what `buffer` holds, as far as it goes and while the channel is writable.
     private func process(context: ChannelHandlerContext) {
-        while case .reading = mode, buffer.readableBytes > 0, context.channel.isWritable {
+        while case .reading = mode, buffer.readableBytes > 0, writable {
             let frame: HTTP1RequestFrame
             if let head {
                 frame = head
             } else {
-                switch buffer.withUnsafeReadableBytes({ HTTP1RequestFrame.scan($0, from: searched) }) {
+                switch buffer.withUnsafeReadableBytes({ HTTP1RequestFrame.next($0, searched: searched) }) {
                 case .incomplete(let searched):
                     self.searched = searched
                     if buffer.readableBytes >= fastPath.tuning.maxHeadBytes { handOver(context: context) }

@@ -19,15 +19,22 @@ extension OCSPMemoryCache {
         /// re-reads that follow one) then expire spread over a second or more rather than all at
         /// once, which sent them to the database together and was the p99 of a cached answer.
         var trustShare: Double
-        /// When a request last asked ``OCSPMemoryRefresher`` to re-read it.
-        var refreshClaimedAt: OCSPClock.Instant?
+        /// Answered until then (its trust period from `checkedAt`, or `expiresAt` if sooner):
+        /// lookups compare instants, no arithmetic.
+        var trustedUntil: OCSPClock.Instant
+        /// From then on, a lookup may have it re-read in the background.
+        var refreshAt: OCSPClock.Instant
+        /// Until then another request does not claim the re-read a request claimed.
+        var refreshClaimedUntil: OCSPClock.Instant?
 
         /// - Parameters:
         ///   - checkedAt: when it was read or signed, on the memory's clock.
         ///   - validFor: the time left until `nextUpdate` at `checkedAt` (by the responder's wall clock).
+        ///   - trustedFor: the memory's revalidation period.
+        ///   - refreshShare: the share of its trust period after which it is re-read.
         init(
             der: [UInt8], etag: String, thisUpdate: Date, nextUpdate: Date, checkedAt: OCSPClock.Instant, validFor: Duration,
-            trustShare: Double
+            trustShare: Double, trustedFor: Duration, refreshShare: Double
         ) {
             self.der = der
             self.etag = etag
@@ -37,6 +44,17 @@ extension OCSPMemoryCache {
             expiresAt = checkedAt + validFor
             httpDates = (HTTPDate.format(thisUpdate), HTTPDate.format(nextUpdate))
             self.trustShare = trustShare
+            (trustedUntil, refreshAt) = (checkedAt, checkedAt)
+            trust(from: checkedAt, for: trustedFor, refreshShare: refreshShare)
+        }
+
+        /// Trusted again from `checkedAt` (a re-read found it unchanged).
+        mutating func trust(from checkedAt: OCSPClock.Instant, for period: Duration, refreshShare: Double) {
+            self.checkedAt = checkedAt
+            let trusted = period * trustShare
+            trustedUntil = min(checkedAt + trusted, expiresAt)
+            refreshAt = checkedAt + trusted * refreshShare
+            refreshClaimedUntil = nil
         }
 
         var answer: OCSPResponder.Answer {
@@ -48,11 +66,13 @@ extension OCSPMemoryCache {
     struct Status: Sendable {
         var status: OCSPCertStatus
         var checkedAt: OCSPClock.Instant
-        /// When a request last asked ``OCSPMemoryRefresher`` to re-read it.
-        var refreshClaimedAt: OCSPClock.Instant? = nil
-        /// The share of the revalidation period after which it is re-read, drawn from
-        /// ``OCSPTuning/statusRefreshShares``.
-        var refreshShare: Double
+        /// Used until then (the revalidation period from `checkedAt`).
+        var trustedUntil: OCSPClock.Instant
+        /// From then on, a lookup may have it re-read in the background: a random share of the
+        /// period, drawn from ``OCSPTuning/statusRefreshShares``.
+        var refreshAt: OCSPClock.Instant
+        /// Until then another request does not claim the re-read a request claimed.
+        var refreshClaimedUntil: OCSPClock.Instant? = nil
     }
 
     /// A known status, and whether the caller should have it re-read in the background now.

@@ -59,11 +59,11 @@ final class OCSPMemoryCache: Sendable {
         let id = Bytes(value: certID)
         let now = clock.now
         return state.withLock { state -> ResponseLookup? in
-            guard var response = state.entries[key]?.responses[id], usable(response, at: now) else { return nil }
-            guard !beforeRefresh(response, at: now), claimable(response.refreshClaimedAt, now) else {
+            guard var response = state.entries[key]?.responses[id], now < response.trustedUntil else { return nil }
+            guard now >= response.refreshAt, claimable(response.refreshClaimedUntil, now) else {
                 return ResponseLookup(response: response, refresh: false)
             }
-            response.refreshClaimedAt = now
+            response.refreshClaimedUntil = now + tuning.refreshRetry
             state.entries[key]?.responses[id] = response
             return ResponseLookup(response: response, refresh: true)
         }
@@ -76,7 +76,7 @@ final class OCSPMemoryCache: Sendable {
         let key = Bytes(value: request)
         let now = clock.now
         let found = state.withLock { $0.requests[key] }
-        guard let found, usable(found, at: now), beforeRefresh(found, at: now) else { return nil }
+        guard let found, now < found.trustedUntil, now < found.refreshAt else { return nil }
         return found
     }
 
@@ -98,12 +98,11 @@ final class OCSPMemoryCache: Sendable {
         let key = Self.key(issuerID, serial)
         let now = clock.now
         return state.withLock { state -> StatusLookup? in
-            guard var status = state.entries[key]?.status, fresh(status.checkedAt, now) else { return nil }
-            guard status.checkedAt.duration(to: now) >= revalidateAfter * status.refreshShare, claimable(status.refreshClaimedAt, now)
-            else {
+            guard var status = state.entries[key]?.status, now < status.trustedUntil else { return nil }
+            guard now >= status.refreshAt, claimable(status.refreshClaimedUntil, now) else {
                 return StatusLookup(status: status.status, refresh: false)
             }
-            status.refreshClaimedAt = now
+            status.refreshClaimedUntil = now + tuning.refreshRetry
             state.entries[key]?.status = status
             return StatusLookup(status: status.status, refresh: true)
         }
@@ -116,7 +115,8 @@ final class OCSPMemoryCache: Sendable {
     ) -> Response {
         Response(
             der: der, etag: etag, thisUpdate: thisUpdate, nextUpdate: nextUpdate, checkedAt: checkedAt, validFor: validFor,
-            trustShare: Double.random(in: tuning.responseTrustShares))
+            trustShare: Double.random(in: tuning.responseTrustShares), trustedFor: revalidateAfter,
+            refreshShare: tuning.responseRefreshShare)
     }
 
     /// Stores a response read or signed since `generation` was captured.
@@ -140,7 +140,9 @@ final class OCSPMemoryCache: Sendable {
     }
 
     private func newStatus(_ status: OCSPCertStatus, checkedAt: OCSPClock.Instant) -> Status {
-        Status(status: status, checkedAt: checkedAt, refreshShare: Double.random(in: tuning.statusRefreshShares))
+        Status(
+            status: status, checkedAt: checkedAt, trustedUntil: checkedAt + revalidateAfter,
+            refreshAt: checkedAt + revalidateAfter * Double.random(in: tuning.statusRefreshShares))
     }
 
     /// Records a background re-read (``OCSPMemoryRefresher``) of a status begun at `checkedAt`,
@@ -172,8 +174,7 @@ final class OCSPMemoryCache: Sendable {
             guard state.generation == generation, var known = state.entries[key]?.responses[id] else { return }
             if let der, der == known.der {
                 guard checkedAt > known.checkedAt else { return }
-                known.checkedAt = checkedAt
-                known.refreshClaimedAt = nil
+                known.trust(from: checkedAt, for: revalidateAfter, refreshShare: tuning.responseRefreshShare)
                 state.entries[key]?.responses[id] = known
             } else {
                 Self.forget(key, in: &state)
@@ -216,26 +217,10 @@ final class OCSPMemoryCache: Sendable {
         issuerID + "/" + serial
     }
 
-    private func fresh(_ checkedAt: OCSPClock.Instant, _ now: OCSPClock.Instant, share: Double = 1) -> Bool {
-        checkedAt.duration(to: now) < revalidateAfter * share
-    }
-
-    /// Whether `response` may still be answered at `now`: checked within its share of
-    /// ``revalidateAfter`` and not past its nextUpdate.
-    private func usable(_ response: Response, at now: OCSPClock.Instant) -> Bool {
-        fresh(response.checkedAt, now, share: response.trustShare) && now < response.expiresAt
-    }
-
-    /// Whether `response` is younger than its refresh point (its trust period's
-    /// ``OCSPTuning/responseRefreshShare``).
-    private func beforeRefresh(_ response: Response, at now: OCSPClock.Instant) -> Bool {
-        response.checkedAt.duration(to: now) < revalidateAfter * (response.trustShare * tuning.responseRefreshShare)
-    }
-
-    /// Whether a re-read may be claimed again: never claimed, or claimed ``OCSPTuning/refreshRetry`` ago.
-    private func claimable(_ claimedAt: OCSPClock.Instant?, _ now: OCSPClock.Instant) -> Bool {
-        guard let claimedAt else { return true }
-        return claimedAt.duration(to: now) >= tuning.refreshRetry
+    /// Whether a re-read may be claimed: never claimed, or the last claim's ``OCSPTuning/refreshRetry`` is over.
+    private func claimable(_ claimedUntil: OCSPClock.Instant?, _ now: OCSPClock.Instant) -> Bool {
+        guard let claimedUntil else { return true }
+        return now >= claimedUntil
     }
 
     private func makeRoom(for key: String, in state: inout State) {

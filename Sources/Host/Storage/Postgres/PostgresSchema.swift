@@ -205,41 +205,12 @@ enum PostgresSchema {
                 // commit order, to every listening instance), and each acknowledgement of a lease
                 // holder notifies `certctl_ocsp_ack`, which a revocation waiting for them listens
                 // on. Idempotent, like version 3.
-                """
-                CREATE OR REPLACE FUNCTION certctl_advance_ocsp_epoch() RETURNS trigger LANGUAGE plpgsql AS $$
-                DECLARE advanced BIGINT;
-                BEGIN
-                    UPDATE ocsp_epoch SET value = value + 1 RETURNING value INTO advanced;
-                    PERFORM pg_notify('certctl_ocsp_epoch', advanced::text);
-                    RETURN NULL;
-                END
-                $$
-                """,
-                """
-                CREATE OR REPLACE FUNCTION certctl_advance_ocsp_epoch_if_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-                DECLARE advanced BIGINT;
-                BEGIN
-                    IF EXISTS (SELECT 1 FROM deleted) THEN
-                        UPDATE ocsp_epoch SET value = value + 1 RETURNING value INTO advanced;
-                        PERFORM pg_notify('certctl_ocsp_epoch', advanced::text);
-                    END IF;
-                    RETURN NULL;
-                END
-                $$
-                """,
-                """
-                CREATE OR REPLACE FUNCTION certctl_advance_ocsp_epoch_if_live_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-                DECLARE advanced BIGINT;
-                BEGIN
-                    -- Pruning expired responses changes no answer.
-                    IF EXISTS (SELECT 1 FROM deleted WHERE next_update > extract(epoch FROM now())) THEN
-                        UPDATE ocsp_epoch SET value = value + 1 RETURNING value INTO advanced;
-                        PERFORM pg_notify('certctl_ocsp_epoch', advanced::text);
-                    END IF;
-                    RETURN NULL;
-                END
-                $$
-                """,
+                advancingFunction("certctl_advance_ocsp_epoch", when: nil),
+                advancingFunction("certctl_advance_ocsp_epoch_if_deleted", when: "EXISTS (SELECT 1 FROM deleted)"),
+                // Pruning expired responses changes no answer.
+                advancingFunction(
+                    "certctl_advance_ocsp_epoch_if_live_deleted",
+                    when: "EXISTS (SELECT 1 FROM deleted WHERE next_update > extract(epoch FROM now()))"),
                 """
                 CREATE OR REPLACE FUNCTION certctl_notify_ocsp_ack() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
@@ -257,4 +228,23 @@ enum PostgresSchema {
             ]
         ),
     ]
+
+    /// A trigger function (migration 5) that advances `ocsp_epoch` and notifies its new value on
+    /// `certctl_ocsp_epoch`, always or when `condition` holds.
+    static func advancingFunction(_ name: String, when condition: String?) -> String {
+        let advance = """
+            UPDATE ocsp_epoch SET value = value + 1 RETURNING value INTO advanced;
+            PERFORM pg_notify('certctl_ocsp_epoch', advanced::text);
+            """
+        let body = condition.map { "IF \($0) THEN\n\(advance)\nEND IF;" } ?? advance
+        return """
+            CREATE OR REPLACE FUNCTION \(name)() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE advanced BIGINT;
+            BEGIN
+            \(body)
+            RETURN NULL;
+            END
+            $$
+            """
+    }
 }
