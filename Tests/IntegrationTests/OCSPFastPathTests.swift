@@ -464,11 +464,12 @@ extension OCSPFastPathTests {
             #expect(fields.count == 4, "\(result.stdout)\(result.stderr)")
             let sent = Int(fields.first ?? "") ?? 0
             #expect(sent > 0, "the pipeliner sent requests")
-            // Answered throughout (on a machine busy with the rest of the suite, each round trip may
-            // take a while, hence the margins).
+            // Answered throughout, every one within urllib's 5 s timeout: this is the debug build on a
+            // machine busy with the rest of the suite, not a latency measurement (that is in
+            // docs/performance.md: at most 23 ms on the release build).
             #expect(Int(fields[safe: 1] ?? "") ?? 0 >= 3, "the other client kept being answered: \(result.stdout)")
             #expect(fields[safe: 2] == "True")
-            #expect(Double(fields[safe: 3]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 99 < 3)
+            #expect(Double(fields[safe: 3]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 99 < 5)
             #expect(after - before < 64 * 1024 * 1024, "RSS grew by \((after - before) / 1024 / 1024) MiB while \(sent) bytes were sent")
         }
     }
