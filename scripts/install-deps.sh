@@ -43,3 +43,9 @@ if ! .venv/bin/python -c "import cryptography" 2>/dev/null; then
     }
     .venv/bin/pip install --quiet --disable-pip-version-check "cryptography>=42"
 fi
+# schemathesis (with PyYAML): the OpenAPI tests fuzz the live server against docs/api/openapi.yaml
+# and read the role of every operation from it.
+if ! .venv/bin/python -c "import schemathesis, yaml" 2>/dev/null; then
+    echo "install-deps: installing schemathesis into .venv" >&2
+    .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==4.32.5"
+fi

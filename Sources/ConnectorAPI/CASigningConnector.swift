@@ -18,14 +18,31 @@ public protocol CAInitializableConnector: Sendable {
     ///
     /// - Parameters:
     ///   - configuration: the issuer's configuration.
-    ///   - subject: the CA's distinguished name.
-    ///   - validityDays: CA certificate lifetime.
-    ///   - parent: the parent CA for a subordinate; `nil` for a self-signed root.
+    ///   - request: the CA's name, lifetime, parent and name constraints.
     /// - Returns: the new CA certificate, already written where the connector reads it.
-    static func initializeCA(
-        _ configuration: IssuerConfiguration,
-        subject: DistinguishedName,
-        validityDays: Int,
-        parent: (any CASigningConnector)?
-    ) async throws -> Certificate
+    static func initializeCA(_ configuration: IssuerConfiguration, _ request: CAInitializationRequest) async throws -> Certificate
+}
+
+/// What `certctl ca init` asks a ``CAInitializableConnector`` to create.
+public struct CAInitializationRequest: Sendable {
+    /// The CA's distinguished name.
+    public var subject: DistinguishedName
+    /// CA certificate lifetime in days (a subordinate ends no later than its parent).
+    public var validityDays: Int
+    /// The parent CA for a subordinate; `nil` for a self-signed root.
+    public var parent: (any CASigningConnector)?
+    /// A critical nameConstraints extension for the new CA (`ca init --profile`), or `nil`.
+    public var nameConstraints: NameConstraints?
+
+    /// - Parameters:
+    ///   - subject: see ``subject``.
+    ///   - validityDays: see ``validityDays``.
+    ///   - parent: see ``parent``.
+    ///   - nameConstraints: see ``nameConstraints``.
+    public init(subject: DistinguishedName, validityDays: Int, parent: (any CASigningConnector)?, nameConstraints: NameConstraints? = nil) {
+        self.subject = subject
+        self.validityDays = validityDays
+        self.parent = parent
+        self.nameConstraints = nameConstraints
+    }
 }

@@ -3,7 +3,10 @@
 public struct ConnectorError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What went wrong, from the host's point of view.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        enum Backing: Hashable { case invalidConfiguration, rejected, unsupported, unavailable, timedOut, upstreamFailure, internalFailure }
+        enum Backing: Hashable {
+            case invalidConfiguration, rejected, unsupported, unavailable, timedOut, upstreamFailure, internalFailure,
+                preIssuanceCheckFailed
+        }
         let backing: Backing
 
         /// The issuer configuration is wrong (startup error naming the setting).
@@ -20,6 +23,9 @@ public struct ConnectorError: Error, Sendable, Hashable, CustomStringConvertible
         public static let upstreamFailure = Code(backing: .upstreamFailure)
         /// A bug or local failure inside the connector (HTTP 500). Not retryable.
         public static let internalFailure = Code(backing: .internalFailure)
+        /// A check of the to-be-signed certificate found a defect, so nothing was signed (HTTP 500;
+        /// the host audits it as `cert_issue_lint_failed`). The message names the rule and field.
+        public static let preIssuanceCheckFailed = Code(backing: .preIssuanceCheckFailed)
 
         /// The code's name, e.g. `unavailable`.
         public var description: String {
@@ -31,6 +37,7 @@ public struct ConnectorError: Error, Sendable, Hashable, CustomStringConvertible
             case .timedOut: "timedOut"
             case .upstreamFailure: "upstreamFailure"
             case .internalFailure: "internalFailure"
+            case .preIssuanceCheckFailed: "preIssuanceCheckFailed"
             }
         }
     }

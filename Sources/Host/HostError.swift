@@ -4,6 +4,7 @@ public struct HostError: Error, Sendable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         enum Backing: String, Hashable {
             case badRequest, unauthorized, forbidden, notFound, conflict, payloadTooLarge, unprocessable
+            case tooManyRequests, preIssuanceCheck
             case badGateway, unavailable, gatewayTimeout, internalFailure, configuration
         }
         let backing: Backing
@@ -22,6 +23,11 @@ public struct HostError: Error, Sendable, CustomStringConvertible {
         public static let payloadTooLarge = Code(backing: .payloadTooLarge)
         /// Well-formed but unacceptable (unknown issuer, unsupported key, validity too long).
         public static let unprocessable = Code(backing: .unprocessable)
+        /// Over a rate limit (with ``HostError/retryAfterSeconds``).
+        public static let tooManyRequests = Code(backing: .tooManyRequests)
+        /// A pre-issuance check found a defect in a to-be-signed certificate (HTTP 500, but the
+        /// finding is shown: it names a certificate field, never a secret).
+        public static let preIssuanceCheck = Code(backing: .preIssuanceCheck)
         /// The CA backend answered with an error.
         public static let badGateway = Code(backing: .badGateway)
         /// The CA backend or the database is unavailable.
@@ -40,12 +46,21 @@ public struct HostError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var file: String
     public var line: UInt
+    /// For ``Code/tooManyRequests``: the `Retry-After` value.
+    public var retryAfterSeconds: Int?
 
     public init(_ code: Code, _ message: String, file: String = #fileID, line: UInt = #line) {
         self.code = code
         self.message = message
         self.file = file
         self.line = line
+    }
+
+    /// 429: over a rate limit; try again after `retryAfterSeconds`.
+    static func tooManyRequests(_ message: String, retryAfterSeconds: Int, file: String = #fileID, line: UInt = #line) -> HostError {
+        var error = HostError(.tooManyRequests, message, file: file, line: line)
+        error.retryAfterSeconds = retryAfterSeconds
+        return error
     }
 
     public var description: String { "HostError.\(code): \(message)" }

@@ -10,12 +10,14 @@ public enum CACertificateBuilder {
     ///   - signer: the new CA's own key.
     ///   - validityDays: lifetime; a subordinate ends no later than its parent.
     ///   - parent: the parent CA's certificate and signer, or `nil` for a self-signed root.
+    ///   - nameConstraints: written as a critical extension when given (RFC 5280 §4.2.1.10).
     ///   - now: the issuance time (injected for tests).
     public static func make(
         subject: DistinguishedName,
         signer: any CASigner,
         validityDays: Int,
         parent: (certificate: Certificate, signer: any CASigner)?,
+        nameConstraints: NameConstraints? = nil,
         now: Date = Date()
     ) async throws -> Certificate {
         guard validityDays > 0 else { throw ConnectorError.rejected("CA validity must be at least one day") }
@@ -40,6 +42,9 @@ public enum CACertificateBuilder {
         try extensions.append(Certificate.Extension(KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true), critical: true))
         try extensions.append(Certificate.Extension(SubjectKeyIdentifier(hash: signer.publicKey), critical: false))
         try extensions.append(Certificate.Extension(AuthorityKeyIdentifier(keyIdentifier: authorityKeyID), critical: false))
+        if let nameConstraints {
+            try extensions.append(Certificate.Extension(nameConstraints, critical: true))
+        }
 
         return try await Certificate(
             version: .v3,
@@ -58,13 +63,12 @@ public enum CACertificateBuilder {
     /// `ca init` for a connector that reads its CA from a `cert_file`: builds the certificate and
     /// writes it to `certFile`, followed by the parent's chain for a subordinate.
     /// - Returns: the new CA certificate.
-    public static func initialize(
-        certFile: URL, subject: DistinguishedName, signer: any CASigner, validityDays: Int, parent: (any CASigningConnector)?
-    ) async throws -> Certificate {
+    public static func initialize(certFile: URL, _ request: CAInitializationRequest, signer: any CASigner) async throws -> Certificate {
         let certificate = try await make(
-            subject: subject, signer: signer, validityDays: validityDays, parent: parent.map { ($0.caCertificate, $0.signer) })
+            subject: request.subject, signer: signer, validityDays: request.validityDays,
+            parent: request.parent.map { ($0.caCertificate, $0.signer) }, nameConstraints: request.nameConstraints)
         var bundle = [certificate]
-        if let parent { bundle += try await parent.caChain() }
+        if let parent = request.parent { bundle += try await parent.caChain() }
         try PEMBundle.write(bundle, to: certFile)
         return certificate
     }

@@ -14,6 +14,8 @@ public struct SignerBackedIssuer: Sendable {
     public let parents: [Certificate]
     /// The CA key.
     public let signer: any CASigner
+    /// The CA's key identifier, every certificate's AKI (computed once).
+    let caKeyIdentifier: ArraySlice<UInt8>
 
     /// - Throws: when the signer's public key is not the CA certificate's key.
     public init(caCertificate: Certificate, parents: [Certificate] = [], signer: any CASigner) throws {
@@ -23,6 +25,13 @@ public struct SignerBackedIssuer: Sendable {
         self.caCertificate = caCertificate
         self.parents = parents
         self.signer = signer
+        self.caKeyIdentifier = Self.keyIdentifier(of: caCertificate)
+    }
+
+    /// A CA certificate's key identifier: its SKI when it has one, else the RFC 5280 hash of its key.
+    static func keyIdentifier(of certificate: Certificate) -> ArraySlice<UInt8> {
+        ((try? certificate.extensions.subjectKeyIdentifier) ?? nil)?.keyIdentifier
+            ?? SubjectKeyIdentifier(hash: certificate.publicKey).keyIdentifier
     }
 
     /// A connector's issuer from its `cert_file` bundle (the CA certificate, then its parents).
@@ -44,71 +53,78 @@ public struct SignerBackedIssuer: Sendable {
 
     /// Issues an end-entity certificate for `request`.
     ///
-    /// The subject and subjectAltName come from the CSR; everything else — serial, validity, key
-    /// usages, basic constraints, key identifiers, AIA, CRL DP — is set by the CA. The validity ends
-    /// no later than the CA certificate's.
+    /// The subject, subjectAltName and EKUs are the host's approval (``IssueRequest/subject``,
+    /// ``IssueRequest/subjectAlternativeNames``, ``IssueRequest/extendedKeyUsage``); the CSR
+    /// contributes only its public key. Serial, validity, key usage (by key type), basic
+    /// constraints, key identifiers, AIA and CRL DP are set by the CA. The validity ends no later
+    /// than the CA certificate's. ``PreIssuanceLint`` checks the draft before it is signed.
     public func issue(_ request: IssueRequest) async throws -> IssueResponse {
+        let draft = try self.draft(request)
+        try PreIssuanceLint.check(draft, issuer: caCertificate, authorityKeyIdentifier: caKeyIdentifier)
+        let certificate = try await sign(draft)
+        return IssueResponse(certificate: certificate, chain: chain)
+    }
+
+    /// The to-be-signed certificate for `request`.
+    public func draft(_ request: IssueRequest) throws -> CertificateDraft {
         let csr = request.csr
         guard let keyType = KeyType(csr.publicKey) else {
             throw ConnectorError.rejected("unsupported key type (supported: \(KeyType.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        let sans = try Self.requestedSANs(csr)
-        if csr.subject.isEmpty && sans == nil {
-            throw ConnectorError.rejected("the CSR has neither a subject nor a subjectAltName")
+        if request.subject.isEmpty && request.subjectAlternativeNames.isEmpty {
+            throw ConnectorError.rejected("the request has neither a subject nor a subjectAltName")
         }
         let notAfter = min(request.notAfter, caCertificate.notValidAfter)
         guard notAfter > request.notBefore else {
             throw ConnectorError.rejected("the CA certificate expires before the requested validity starts")
         }
+        let notBefore = max(request.notBefore, caCertificate.notValidBefore)
 
-        var extensions = Certificate.Extensions()
-        try extensions.append(Certificate.Extension(BasicConstraints.notCertificateAuthority, critical: true))
-        try extensions.append(Certificate.Extension(KeyUsage(digitalSignature: true, keyEncipherment: keyType.isRSA), critical: true))
-        try extensions.append(Certificate.Extension(ExtendedKeyUsage([.serverAuth, .clientAuth]), critical: false))
-        try extensions.append(Certificate.Extension(SubjectKeyIdentifier(hash: csr.publicKey), critical: false))
-        try extensions.append(Certificate.Extension(authorityKeyIdentifier, critical: false))
-        if let sans {
+        var extensions: [Certificate.Extension] = []
+        extensions.append(try Certificate.Extension(BasicConstraints.notCertificateAuthority, critical: true))
+        extensions.append(try Certificate.Extension(KeyUsage(digitalSignature: true, keyEncipherment: keyType.isRSA), critical: true))
+        if !request.extendedKeyUsage.isEmpty {
+            // RFC 3161 §2.3: a time-stamping certificate's EKU is critical.
+            let critical = request.extendedKeyUsage == [.timeStamping]
+            extensions.append(try Certificate.Extension(ExtendedKeyUsage(request.extendedKeyUsage), critical: critical))
+        }
+        extensions.append(try Certificate.Extension(SubjectKeyIdentifier(hash: csr.publicKey), critical: false))
+        extensions.append(try Certificate.Extension(authorityKeyIdentifier, critical: false))
+        if !request.subjectAlternativeNames.isEmpty {
             // RFC 5280 §4.2.1.6: critical when the subject is empty.
-            try extensions.append(Certificate.Extension(sans, critical: csr.subject.isEmpty))
+            extensions.append(
+                try Certificate.Extension(SubjectAlternativeNames(request.subjectAlternativeNames), critical: request.subject.isEmpty))
         }
         if let aia = try Self.authorityInformationAccess(request.publicationURLs) {
-            try extensions.append(aia)
+            extensions.append(aia)
         }
         if let crl = request.publicationURLs.crlDistributionPoint {
-            try extensions.append(try CRLDistributionPoints(uris: [crl]).makeExtension())
+            extensions.append(try CRLDistributionPoints(uris: [crl]).makeExtension())
         }
+        return CertificateDraft(
+            serialNumber: SerialNumberGenerator.next(), publicKey: csr.publicKey, notValidBefore: notBefore, notValidAfter: notAfter,
+            subject: request.subject, extensions: extensions)
+    }
 
-        let certificate = try await Certificate(
+    /// Signs a checked draft with the CA key.
+    func sign(_ draft: CertificateDraft) async throws -> Certificate {
+        try await Certificate(
             version: .v3,
-            serialNumber: SerialNumberGenerator.next(),
-            publicKey: csr.publicKey,
-            notValidBefore: request.notBefore,
-            notValidAfter: notAfter,
+            serialNumber: draft.serialNumber,
+            publicKey: draft.publicKey,
+            notValidBefore: draft.notValidBefore,
+            notValidAfter: draft.notValidAfter,
             issuer: caCertificate.subject,
-            subject: csr.subject,
+            subject: draft.subject,
             signatureAlgorithm: signer.signatureAlgorithm,
-            extensions: extensions,
+            extensions: try Certificate.Extensions(draft.extensions),
             issuerAsyncPrivateKey: Certificate.PrivateKey(SignerPrivateKey(signer))
         )
-        return IssueResponse(certificate: certificate, chain: chain)
     }
 
     /// AKI pointing at the CA key: the CA certificate's SKI when it has one, else the RFC 5280 hash.
     var authorityKeyIdentifier: AuthorityKeyIdentifier {
-        let ski = (try? caCertificate.extensions.subjectKeyIdentifier) ?? nil
-        let id = ski?.keyIdentifier ?? SubjectKeyIdentifier(hash: caCertificate.publicKey).keyIdentifier
-        return AuthorityKeyIdentifier(keyIdentifier: id)
-    }
-
-    static func requestedSANs(_ csr: CertificateSigningRequest) throws -> SubjectAlternativeNames? {
-        do {
-            guard let request = try csr.attributes.extensionRequest,
-                let sans = try request.extensions.subjectAlternativeNames, !sans.isEmpty
-            else { return nil }
-            return sans
-        } catch {
-            throw ConnectorError.rejected("the CSR's extension request cannot be parsed")
-        }
+        AuthorityKeyIdentifier(keyIdentifier: caKeyIdentifier)
     }
 
     static func authorityInformationAccess(_ urls: PublicationURLs) throws -> Certificate.Extension? {

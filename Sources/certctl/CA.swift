@@ -20,13 +20,16 @@ struct CA: AsyncParsableCommand {
         @Option(name: .customLong("common-name"), help: "CN of the CA (default: \"certctl <issuer> CA\").") var commonName: String?
         @Option(name: .customLong("validity-days"), help: "Lifetime in days (default: 3650 for a root, 1825 for a subordinate).")
         var validityDays: Int?
+        @Option(help: "Write this profile's name rules into the new CA's nameConstraints (critical).") var profile: String?
 
         func run() async throws {
             let configuration = try options.load()
             do {
                 let certificate = try await HostRuntime.withStorage(configuration) { storage in
                     try await CAInitializer(configuration: configuration, registry: BuiltInConnectors.registry, storage: storage)
-                        .initialize(issuerID: issuer, parentID: parent, commonName: commonName, validityDays: validityDays, actor: "cli")
+                        .initialize(
+                            issuerID: issuer, parentID: parent, commonName: commonName, validityDays: validityDays, profileID: profile,
+                            actor: "cli")
                 }
                 print(
                     "Created the CA certificate for issuer \(issuer): \(certificate.subject), valid until \(certificate.notValidAfter.rfc3339)"

@@ -14,7 +14,7 @@ struct Certctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "certctl",
         abstract: "A PKI host: one server in front of many certificate authorities.",
-        subcommands: [Serve.self, Admin.self, CA.self, CRL.self, DB.self]
+        subcommands: [Serve.self, Admin.self, CA.self, CRL.self, DB.self, Policy.self]
     )
 }
 

@@ -18,7 +18,7 @@ import Testing
             #expect(forbidden.contentType == "application/problem+json")
 
             let listed = try await certctl.run(["admin", "keys", "list"])
-            #expect(listed.stdout.contains("\(keyID)\tci-bot\tno"))
+            #expect(listed.stdout.contains("\(keyID)\tci-bot\tclient\t-\t"))
             #expect(!listed.stdout.contains(token))
 
             #expect(try await certctl.run(["admin", "keys", "promote", keyID]).status == 0)
@@ -43,7 +43,7 @@ import Testing
         let created = try await certctl.run(["admin", "keys", "create", "--name", "ops", "--admin"])
         #expect(created.status == 0, "\(created.stderr)")
         let listed = try await certctl.run(["admin", "keys", "list"])
-        #expect(listed.stdout.contains("\tops\tyes"))
+        #expect(listed.stdout.contains("\tops\tadmin\t"))
         let help = try await certctl.run(["admin", "keys", "create", "--help"])
         #expect(help.stdout.contains("--admin"))
     }

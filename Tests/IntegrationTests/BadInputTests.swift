@@ -51,6 +51,9 @@ import Testing
             }
             let after = try await state(server, key: key)
             #expect(before == after)
+            let audit = try await server.request("GET", "/api/v1/audit?limit=50", key: key).json()
+            let denied = (audit["events"] as? [[String: Any]] ?? []).filter { $0["action"] as? String == "cert_issue_denied" }
+            #expect(Set(denied.compactMap { ($0["detail"] as? [String: String])?["rule"] }) == ["unknown_issuer", "validity"])
         }
     }
 
@@ -59,8 +62,11 @@ import Testing
         let certificates = try await server.request("GET", "/api/v1/certificates?limit=500", key: key).json()
         let audit = try await server.request("GET", "/api/v1/audit?limit=500", key: key).json()
         let rows = (certificates["certificates"] as? [[String: Any]] ?? []).map { "\($0["id"] ?? "") \($0["status"] ?? "")" }
-        // The background service's responder bootstrap at start-up is not caused by the requests.
-        let events = (audit["events"] as? [[String: Any]] ?? []).filter { $0["action"] as? String != "ocsp_responder_rotated" }
+        // The background service's responder bootstrap at start-up is not caused by the requests;
+        // policy refusals are audited by design (cert_issue_denied) and change no other state.
+        let events = (audit["events"] as? [[String: Any]] ?? []).filter {
+            !["ocsp_responder_rotated", "cert_issue_denied"].contains($0["action"] as? String)
+        }
         return rows + ["audit=\(events.count)"]
     }
 }

@@ -87,7 +87,7 @@ import Testing
             #expect(limited.headers["retry-after"] == String(retry))
 
             // Another key has its own budget.
-            let other = try await certctl.run(["admin", "keys", "create", "--name", "other"])
+            let other = try await certctl.run(["admin", "keys", "create", "--name", "other", "--role", "operator"])
             #expect(try await server.request("GET", "/api/v1/certificates/\(id)/export/pem", key: other.lastLine).status == 200)
 
             let audit = try await server.request("GET", "/api/v1/audit?limit=5", key: key).json()

@@ -50,6 +50,35 @@ import Testing
     }
 
     /// An unreachable database stops start-up with a message that names it without the password.
+    /// Migration 6 on a database written before roles: admin keys stay admin, the others become
+    /// operators without profiles; certificates keep their requester and get no profile.
+    @Test func keysAndCertificatesFromBeforeRolesMigrate() async throws {
+        let certctl = try Certctl()
+        let url = try await PostgresCluster.freshDatabase()
+        let env = ["CERTCTL_DATABASE_URL": url]
+        #expect(try await certctl.run(["db", "migrate"], environment: env).status == 0)
+        // Back to version 5's shape, with rows written then.
+        try await Command.check([
+            "psql", url, "-Atqc",
+            """
+            ALTER TABLE api_keys DROP COLUMN role, DROP COLUMN profiles, DROP COLUMN expires_at;
+            ALTER TABLE certificates DROP COLUMN profile; DROP INDEX certificates_by_requester;
+            DELETE FROM schema_migrations WHERE version = 6;
+            INSERT INTO api_keys (id, name, secret_hash, is_admin, created_at) VALUES ('aaaaaaaaaaaa', 'boss', '\\x01', true, 1),
+                ('bbbbbbbbbbbb', 'ci', '\\x02', false, 1);
+            INSERT INTO certificates (id, issuer_id, serial, subject, sans, not_before, not_after, certificate_pem, chain_pem,
+                created_at, created_by) VALUES ('c1', 'iss-local', '7f', 'CN=x', '[]', 0, 4102444800, '', '', 1, 'apikey:bbbbbbbbbbbb');
+            """,
+        ])
+        let migrated = try await certctl.run(["db", "migrate"], environment: env)
+        #expect(migrated.status == 0, "\(migrated.stderr)")
+        let listed = try await certctl.run(["admin", "keys", "list"], environment: env)
+        #expect(listed.stdout.contains("aaaaaaaaaaaa\tboss\tadmin\t-\t"), "\(listed.stdout)")
+        #expect(listed.stdout.contains("bbbbbbbbbbbb\tci\toperator\t-\t"), "\(listed.stdout)")
+        let rows = try await Command.check(["psql", url, "-Atqc", "SELECT coalesce(profile, 'null'), created_by FROM certificates"])
+        #expect(rows.trimmingCharacters(in: .whitespacesAndNewlines) == "null|apikey:bbbbbbbbbbbb")
+    }
+
     @Test func unreachableDatabaseIsAClearStartupError() async throws {
         let certctl = try Certctl()
         let result = try await certctl.run(

@@ -35,8 +35,8 @@ import Testing
     @Test func serviceAuthenticatesPromotesAndRevokes() async throws {
         let storage = try await SQLiteStorage.migrated()
         let keys = APIKeyService(storage: storage)
-        let (record, token) = try await keys.create(name: "ci", isAdmin: false, actor: "cli")
-        #expect(try await keys.authenticate(token) == Principal(keyID: record.id, name: "ci", isAdmin: false))
+        let (record, token) = try await keys.create(name: "ci", role: .operator, profiles: ["web"], actor: "cli")
+        #expect(try await keys.authenticate(token) == Principal(keyID: record.id, name: "ci", role: .operator, profiles: ["web"]))
         let forged = try #require(APIKeyToken(parsing: token)).id
         #expect(try await keys.authenticate("ck_\(forged)_" + String(repeating: "A", count: 43)) == nil)
 

@@ -26,7 +26,8 @@ import X509
 
     @Test func issueStoresTheCertificateWithItsAuditRow() async throws {
         let record = try await service.issue(
-            issuerID: "iss-local", csrPEM: try TestPKI.pem(try TestPKI.csr()), validityDays: 7, actor: "apikey:x")
+            IssuanceRequest(csrPEM: try TestPKI.pem(try TestPKI.csr()), issuerID: "iss-local", validityDays: 7),
+            by: Requester(actor: "apikey:x", profiles: []))
         let certificate = try Certificate(pemEncoded: record.certificatePEM)
         #expect(record.serial == certificate.serialNumber.hexString)
         #expect(record.sans == ["DNS:app.example.test"])
@@ -44,25 +45,30 @@ import X509
         let before = try await storage.auditEvents(limit: 100, beforeSeq: nil).count
         let csr = try TestPKI.pem(try TestPKI.csr())
         let cases: [(String, String, Int?, HostError.Code, String)] = [
-            ("nope", csr, nil, .unprocessable, "unknown issuer_id 'nope'"),
+            ("nope", csr, nil, .unprocessable, "nope: unknown issuer_id"),
             ("iss-local", "junk", nil, .badRequest, "csr_pem is not a PEM document"),
-            ("iss-local", csr, 398, .unprocessable, "validity_days 398 is over issuer iss-local's maximum of 397 days"),
+            ("iss-local", csr, 398, .unprocessable, "validity_days 398: over the maximum of 397 days (profile default, issuer iss-local)"),
             ("iss-local", csr, 0, .badRequest, "validity_days must be a positive integer"),
         ]
         for (issuer, pem, days, code, message) in cases {
             let error = await #expect(throws: HostError.self) {
-                try await service.issue(issuerID: issuer, csrPEM: pem, validityDays: days, actor: "t")
+                try await service.issue(
+                    IssuanceRequest(csrPEM: pem, issuerID: issuer, validityDays: days), by: Requester(actor: "t", profiles: []))
             }
             #expect(error?.code == code)
             #expect(error?.message == message)
         }
         #expect(try await storage.certificates(CertificateQuery(limit: 10, now: Date())).isEmpty)
-        #expect(try await storage.auditEvents(limit: 100, beforeSeq: nil).count == before)
+        // Policy refusals (the unknown issuer, the validity) are audited; malformed input is not.
+        let rows = try await storage.auditEvents(limit: 100, beforeSeq: nil)
+        #expect(rows.count == before + 2)
+        #expect(rows.prefix(2).map(\.action) == ["cert_issue_denied", "cert_issue_denied"])
+        #expect(rows.prefix(2).map { $0.detail["rule"] } == ["validity", "unknown_issuer"])
     }
 
     @Test func revokeOnceThenConflict() async throws {
         let record = try await service.issue(
-            issuerID: "iss-local", csrPEM: try TestPKI.pem(try TestPKI.csr()), validityDays: nil, actor: "t")
+            IssuanceRequest(csrPEM: try TestPKI.pem(try TestPKI.csr()), issuerID: "iss-local"), by: Requester(actor: "t", profiles: []))
         await #expect(throws: HostError.self) { try await service.revoke(id: record.id, reason: .certificateHold, actor: "t") }
         let revoked = try await service.revoke(id: record.id, reason: .keyCompromise, actor: "t")
         #expect(revoked.status(at: Date()) == .revoked)

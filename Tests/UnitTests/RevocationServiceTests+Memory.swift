@@ -46,7 +46,7 @@ extension RevocationServiceTests {
         let record = CertificateRecord(
             seq: 0, id: "c1", issuerID: "iss-test", serial: "1a2b", subject: "CN=1", sans: [], notBefore: Date(timeIntervalSince1970: 0),
             notAfter: Date().addingTimeInterval(86_400), revokedAt: nil, revocationReason: nil, certificatePEM: "", chainPEM: "",
-            createdAt: Date(), createdBy: "t"
+            createdAt: Date(), requestedBy: "t"
         )
         _ = try await storage.insertCertificate(record, audit: AuditEntry(occurredAt: Date(), actor: "t", action: "x", target: "t"))
         return (responder, memory, clock, "1a2b")

@@ -90,7 +90,7 @@ struct FlakySigningConnector: CASigningConnector {
             CertificateRecord(
                 seq: 0, id: "c\(n)", issuerID: "iss-test", serial: String(format: "%02x", n), subject: "CN=\(n)", sans: [],
                 notBefore: Date(timeIntervalSince1970: 0), notAfter: notAfter, revokedAt: nil, revocationReason: nil,
-                certificatePEM: "", chainPEM: "", createdAt: Date(), createdBy: "t"
+                certificatePEM: "", chainPEM: "", createdAt: Date(), requestedBy: "t"
             )
         }
         let audit = AuditEntry(occurredAt: Date(), actor: "t", action: "x", target: "t")

@@ -16,7 +16,7 @@ enum StorageContract {
         case revocationIsDecidedOnceWithItsAuditRow
         case aFailedInsertLeavesNoAuditRow
         case auditDetailRoundTrips
-        case apiKeysPromoteAndRevokeOnce
+        case apiKeysUpdateAndRevokeOnce
         case crlNumbersIncreaseAndOnlyNewerCRLsReplace
         case ocspCacheNeverKeepsAGoodResponseAcrossARevocation
         case respondersAreVersionedAndRotationClearsTheCache
@@ -33,7 +33,7 @@ enum StorageContract {
             case .revocationIsDecidedOnceWithItsAuditRow: try await revocationIsDecidedOnceWithItsAuditRow(storage, backend)
             case .aFailedInsertLeavesNoAuditRow: try await aFailedInsertLeavesNoAuditRow(storage, backend)
             case .auditDetailRoundTrips: try await auditDetailRoundTrips(storage, backend)
-            case .apiKeysPromoteAndRevokeOnce: try await apiKeysPromoteAndRevokeOnce(storage, backend)
+            case .apiKeysUpdateAndRevokeOnce: try await apiKeysUpdateAndRevokeOnce(storage, backend)
             case .crlNumbersIncreaseAndOnlyNewerCRLsReplace: try await crlNumbersIncreaseAndOnlyNewerCRLsReplace(storage, backend)
             case .ocspCacheNeverKeepsAGoodResponseAcrossARevocation:
                 try await ocspCacheNeverKeepsAGoodResponseAcrossARevocation(storage, backend)
@@ -47,7 +47,7 @@ enum StorageContract {
         CertificateRecord(
             seq: 0, id: "cert-\(n)", issuerID: issuer, serial: String(format: "%032x", n), subject: "CN=\(n)", sans: ["DNS:\(n).test"],
             notBefore: Date(timeIntervalSince1970: 1_700_000_000), notAfter: notAfter, revokedAt: nil, revocationReason: nil,
-            certificatePEM: "pem", chainPEM: "chain", createdAt: Date(), createdBy: "test"
+            certificatePEM: "pem", chainPEM: "chain", createdAt: Date(), requestedBy: "test"
         )
     }
 
@@ -164,17 +164,27 @@ enum StorageContract {
         #expect(event.occurredAt.timeIntervalSince1970 == 1_800_000_000.123)
     }
 
-    static func apiKeysPromoteAndRevokeOnce(_ storage: any HostStorage, _ backend: StorageBackend) async throws {
-        let key = APIKeyRecord(id: "k1", name: "ci", secretHash: [1, 2, 3, 255], isAdmin: false, createdAt: Date(), revokedAt: nil)
+    static func apiKeysUpdateAndRevokeOnce(_ storage: any HostStorage, _ backend: StorageBackend) async throws {
+        let expiry = Date(timeIntervalSince1970: 1_900_000_000)
+        let key = APIKeyRecord(
+            id: "k1", name: "ci", secretHash: [1, 2, 3, 255], role: .client, profiles: ["web", "mail"], createdAt: Date(), expiresAt: expiry
+        )
         try await storage.insertAPIKey(key, audit: audit(AuditAction.apiKeyCreated))
-        #expect(try await storage.apiKey(id: "k1")?.secretHash == [1, 2, 3, 255])
-        #expect(try await storage.promoteAPIKey(id: "k1", audit: audit(AuditAction.apiKeyPromoted)))
-        #expect(try await storage.apiKey(id: "k1")?.isAdmin == true)
-        #expect(try await storage.revokeAPIKey(id: "k1", at: Date(), audit: audit(AuditAction.apiKeyRevoked)))
-        #expect(try await !storage.revokeAPIKey(id: "k1", at: Date(), audit: audit(AuditAction.apiKeyRevoked)))
-        #expect(try await !storage.promoteAPIKey(id: "k1", audit: audit(AuditAction.apiKeyPromoted)))
+        let stored = try #require(try await storage.apiKey(id: "k1"))
+        #expect(stored.secretHash == [1, 2, 3, 255])
+        #expect(stored.role == .client && stored.profiles == ["web", "mail"] && stored.expiresAt == expiry)
+        let updated = try await storage.updateAPIKey(
+            id: "k1", APIKeyChange(role: .operator, profiles: ["web"]), audit: audit(AuditAction.apiKeyUpdated))
+        #expect(updated?.role == .operator && updated?.profiles == ["web"] && updated?.expiresAt == expiry)
+        let cleared = try await storage.updateAPIKey(id: "k1", APIKeyChange(expiresAt: .some(nil)), audit: audit(AuditAction.apiKeyUpdated))
+        #expect(cleared?.expiresAt == nil && cleared?.role == .operator)
+        #expect(try await storage.apiKey(id: "k1")?.expiresAt == nil)
+        #expect(try await storage.revokeAPIKey(id: "k1", at: Date(), audit: audit(AuditAction.apiKeyRevoked)) != nil)
+        #expect(try await storage.revokeAPIKey(id: "k1", at: Date(), audit: audit(AuditAction.apiKeyRevoked)) == nil)
+        #expect(try await storage.updateAPIKey(id: "k1", APIKeyChange(role: .admin), audit: audit(AuditAction.apiKeyPromoted)) == nil)
+        #expect(try await storage.updateAPIKey(id: "nope", APIKeyChange(role: .admin), audit: audit(AuditAction.apiKeyPromoted)) == nil)
         #expect(try await storage.apiKeys().map(\.id) == ["k1"])
-        #expect(try await storage.auditEvents(limit: 10, beforeSeq: nil).count == 3)
+        #expect(try await storage.auditEvents(limit: 10, beforeSeq: nil).count == 4)
     }
 
     static func crlNumbersIncreaseAndOnlyNewerCRLsReplace(_ storage: any HostStorage, _ backend: StorageBackend) async throws {

@@ -41,8 +41,14 @@ enum TestPKI {
         return (certificate, signer)
     }
 
-    static func request(_ csr: CertificateSigningRequest, days: Double = 10, urls: PublicationURLs = PublicationURLs()) -> IssueRequest {
-        IssueRequest(
-            csr: csr, notBefore: Date().addingTimeInterval(-60), notAfter: Date().addingTimeInterval(days * 86_400), publicationURLs: urls)
+    /// A request approving the CSR's own subject and SANs (what the development profile approves).
+    static func request(
+        _ csr: CertificateSigningRequest, days: Double = 10, urls: PublicationURLs = PublicationURLs(),
+        extendedKeyUsage: [ExtendedKeyUsage.Usage] = [.serverAuth, .clientAuth]
+    ) -> IssueRequest {
+        let sans = (try? csr.attributes.extensionRequest?.extensions.subjectAlternativeNames).flatMap { $0 }.map(Array.init) ?? []
+        return IssueRequest(
+            csr: csr, subject: csr.subject, subjectAlternativeNames: sans, extendedKeyUsage: extendedKeyUsage,
+            notBefore: Date().addingTimeInterval(-60), notAfter: Date().addingTimeInterval(days * 86_400), publicationURLs: urls)
     }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A/B comparison of two certctl binaries on the OCSP rows of the benchmark, in one run.
+"""A/B comparison of two certctl binaries on the OCSP rows and the issuance row of the benchmark, in one run.
 
 Both servers run at once on the same kind of data (each its own data directory and CA); the load
 goes to one at a time, alternating A, B, A, B, … for each row, so a machine whose speed drifts
@@ -10,6 +10,7 @@ B/A, and the server CPU time per answer (from /proc), which moves less than the 
 """
 import argparse
 import base64
+import json
 import os
 import statistics
 import sys
@@ -49,9 +50,25 @@ def prepare(work, name, binary, env, index):
                                          "application/ocsp-request")]:
         scripts[row] = os.path.join(directory, row.replace(" ", "-") + ".lua")
         bench.write_lua(scripts[row], method, items, content)
+    # Issuance through the API (file CA, P-256), as the benchmark's issuance section.
+    key, csr = os.path.join(directory, "leaf.key"), os.path.join(directory, "leaf.csr")
+    bench.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
+               "-subj", "/CN=bench.example.test", "-addext", "subjectAltName=DNS:bench.example.test", "-out", csr])
+    with open(csr) as f:
+        body = json.dumps({"issuer_id": "iss-local", "csr_pem": f.read(), "validity_days": 30})
+    scripts["issuance"] = os.path.join(directory, "issuance.lua")
+    with open(scripts["issuance"], "w") as f:
+        f.write(f"wrk.method = 'POST'\nwrk.body = {json.dumps(body)}\n")
+        f.write("wrk.headers['Content-Type'] = 'application/json'\n")
+        f.write(f"wrk.headers['Authorization'] = 'Bearer {server.admin_key}'\n")
     base = f"http://127.0.0.1:{server.pki_port}/.well-known/pki/ocsp/iss-local"
     bench.wrk(base, scripts["cached GET"], seconds=3)
     return server, base, scripts
+
+
+def url(server, base, row):
+    """Where a row's load goes: the API for issuance, the OCSP route otherwise."""
+    return f"https://127.0.0.1:{server.port}/api/v1/certificates" if row == "issuance" else base
 
 
 def main():
@@ -62,6 +79,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--index", type=int, default=100_000)
+    parser.add_argument("--rows", default="cached GET,cached POST,live nonce POST,issuance", help="comma-separated rows")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="certctl-ab-")
     backends = [("SQLite", lambda: {})]
@@ -81,15 +99,15 @@ def main():
             bench.log(f"{backend}: preparing {label}")
             servers[label] = prepare(work, f"{backend.replace(' ', '-')}-{label}", os.path.abspath(binary), env(), args.index)
         try:
-            for row in ["cached GET", "cached POST", "live nonce POST"]:
+            for row in args.rows.split(","):
                 rates = {"A": [], "B": []}
                 cpu = {"A": [], "B": []}
                 for round_ in range(args.rounds):
                     for label in ("A", "B") if round_ % 2 == 0 else ("B", "A"):
                         server, base, scripts = servers[label]
-                        bench.wrk(base, scripts[row], seconds=2)
+                        bench.wrk(url(server, base, row), scripts[row], seconds=2)
                         before = cpu_seconds(server.process.pid)
-                        result = bench.wrk(base, scripts[row], seconds=args.seconds)
+                        result = bench.wrk(url(server, base, row), scripts[row], seconds=args.seconds)
                         used = cpu_seconds(server.process.pid) - before
                         rates[label].append(result["rps"])
                         cpu[label].append(used / max(1, result["rps"] * args.seconds) * 1e6)

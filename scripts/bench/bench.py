@@ -113,6 +113,8 @@ class Server:
             "CERTCTL_LISTEN": f"127.0.0.1:{self.port}",
             "CERTCTL_PKI_HTTP_LISTEN": f"127.0.0.1:{self.pki_port}",
             "CERTCTL_OCSP_RATE_LIMIT_PER_IP_MIN": "0",
+            # One admin key drives the issuance section far past the default 600/min (docs/policy.md).
+            "CERTCTL_ISSUANCE_RATE_LIMIT_PER_KEY_MIN": "0",
             "CERTCTL_LOG_LEVEL": "warning",
         })
         self.env.update(extra_env or {})

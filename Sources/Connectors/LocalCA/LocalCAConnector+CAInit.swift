@@ -11,9 +11,7 @@ extension LocalCAConnector: CAInitializableConnector {
     }
 
     /// Creates the key file when missing (mode 0600, `key_type`), then the CA certificate.
-    public static func initializeCA(
-        _ configuration: IssuerConfiguration, subject: DistinguishedName, validityDays: Int, parent: (any CASigningConnector)?
-    ) async throws -> Certificate {
+    public static func initializeCA(_ configuration: IssuerConfiguration, _ request: CAInitializationRequest) async throws -> Certificate {
         let options = try configuration.options.decode(LocalCAOptions.self)
         try PEMBundle.refuseOverwrite(options.certFile, issuerID: configuration.id)
         let signer: SoftwareSigner
@@ -23,7 +21,6 @@ extension LocalCAConnector: CAInitializableConnector {
             signer = try SoftwareSigner(generating: options.keyType ?? .ecdsaP256)
             try SecretFile.create(options.keyFile, contents: signer.privateKeyPEM)
         }
-        return try await CACertificateBuilder.initialize(
-            certFile: options.certFile, subject: subject, signer: signer, validityDays: validityDays, parent: parent)
+        return try await CACertificateBuilder.initialize(certFile: options.certFile, request, signer: signer)
     }
 }

@@ -67,16 +67,13 @@ extension PKCS11CAConnector: CAInitializableConnector {
     }
 
     /// Builds the CA certificate for the token's existing key pair (read from its public-key object).
-    public static func initializeCA(
-        _ configuration: IssuerConfiguration, subject: DistinguishedName, validityDays: Int, parent: (any CASigningConnector)?
-    ) async throws -> Certificate {
+    public static func initializeCA(_ configuration: IssuerConfiguration, _ request: CAInitializationRequest) async throws -> Certificate {
         let options = try PKCS11Options(configuration.options)
         try PEMBundle.refuseOverwrite(options.certFile, issuerID: configuration.id)
         let token = try await token(configuration, options)
         let uri = options.uri
         let publicKey = try await token.withSession("read public key") { f, session in try PKCS11Objects.publicKey(f, session, uri) }
         return try await CACertificateBuilder.initialize(
-            certFile: options.certFile, subject: subject, signer: try PKCS11Signer(token: token, publicKey: publicKey),
-            validityDays: validityDays, parent: parent)
+            certFile: options.certFile, request, signer: try PKCS11Signer(token: token, publicKey: publicKey))
     }
 }

@@ -14,7 +14,7 @@ struct AdminKeyBootstrap {
     func run() async throws -> String? {
         guard try await keys.list().isEmpty else { return nil }
         try? FileManager.default.removeItem(at: file)  // a leftover from a deleted database
-        let (_, token) = try await keys.create(name: "bootstrap-admin", isAdmin: true, actor: "system")
+        let (_, token) = try await keys.create(name: "bootstrap-admin", role: .admin, actor: "system")
         try SecretFile.create(file, contents: token + "\n")
         return token
     }

@@ -17,10 +17,19 @@ public struct CAInitializer: Sendable {
 
     /// - Parameters:
     ///   - commonName: the CA's CN; defaults to `certctl <issuer> CA`.
+    ///   - profileID: a configured profile whose name rules become the CA's nameConstraints.
     /// - Returns: the new CA certificate.
     public func initialize(
-        issuerID: String, parentID: String?, commonName: String?, validityDays: Int?, actor: String
+        issuerID: String, parentID: String?, commonName: String?, validityDays: Int?, profileID: String? = nil, actor: String
     ) async throws -> Certificate {
+        var nameConstraints: NameConstraints?
+        if let profileID {
+            guard let profile = configuration.profiles?.first(where: { $0.id == profileID }) else {
+                let have = configuration.profiles?.map(\.id).joined(separator: ", ") ?? "none"
+                throw HostError(.notFound, "no profile '\(profileID)' in the configuration (have: \(have))")
+            }
+            nameConstraints = profile.nameConstraints
+        }
         let settings = try self.settings(issuerID)
         guard let factory = registry.factory(for: settings.type) else {
             throw HostError.configuration("issuer \(issuerID): unknown type '\(settings.type)'")
@@ -55,8 +64,10 @@ public struct CAInitializer: Sendable {
         let certificate: Certificate
         do {
             certificate = try await initializer.initializeCA(
-                connectorConfiguration, subject: subject, validityDays: validityDays ?? (parent == nil ? 3650 : 1825), parent: parent
-            )
+                connectorConfiguration,
+                CAInitializationRequest(
+                    subject: subject, validityDays: validityDays ?? (parent == nil ? 3650 : 1825), parent: parent,
+                    nameConstraints: nameConstraints))
         } catch let error as ConnectorError {
             throw HostError(connectorError: error)
         }
@@ -65,7 +76,7 @@ public struct CAInitializer: Sendable {
                 occurredAt: Date(), actor: actor, action: AuditAction.caInitialized, target: "issuer:\(issuerID)",
                 detail: [
                     "subject": certificate.subject.description, "serial": certificate.serialNumber.hexString,
-                    "parent": parentID ?? "", "not_after": certificate.notValidAfter.rfc3339,
+                    "parent": parentID ?? "", "not_after": certificate.notValidAfter.rfc3339, "profile": profileID ?? "",
                 ]
             )
         )

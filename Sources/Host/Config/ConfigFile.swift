@@ -8,6 +8,8 @@ import Yams
 struct ConfigFile {
     var settings: [String: String]
     var issuers: [IssuerSettings]
+    /// `profiles:`; `nil` when the file has none (development mode).
+    var profiles: [IssuanceProfile]? = nil
     /// Directory relative paths resolve against.
     var directory: URL
 
@@ -33,6 +35,8 @@ struct ConfigFile {
             guard let key = keyNode.string else { throw HostError.configuration("config file: keys must be strings") }
             if key == "issuers" {
                 file.issuers = try parseIssuers(valueNode, directory: directory)
+            } else if key == "profiles" {
+                file.profiles = try IssuanceProfile.parseList(try optionValue(valueNode, at: "profiles"), baseDirectory: directory)
             } else if HostConfiguration.settingKeys.contains(key) {
                 guard let scalar = valueNode.scalar else {
                     throw HostError.configuration("config file: '\(key)' must be a scalar value")
@@ -40,7 +44,7 @@ struct ConfigFile {
                 file.settings[key] = scalar.string
             } else {
                 throw HostError.configuration(
-                    "config file: unknown key '\(key)' (known: issuers, \(HostConfiguration.settingKeys.joined(separator: ", ")))"
+                    "config file: unknown key '\(key)' (known: issuers, profiles, \(HostConfiguration.settingKeys.joined(separator: ", ")))"
                 )
             }
         }

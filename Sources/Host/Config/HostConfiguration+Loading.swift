@@ -7,7 +7,7 @@ extension HostConfiguration {
         "data_dir", "listen", "public_base_url", "tls_cert_file", "tls_key_file", "database_url",
         "max_body_size", "log_level", "pki_http_listen", "crl_generation_interval", "crl_validity",
         "ocsp_responder_key_dir", "ocsp_responder_rotation_grace", "ocsp_responder_validity", "ocsp_response_validity",
-        "ocsp_memory_cache", "ocsp_rate_limit_per_ip_min", "cert_export_rate_limit_per_actor_hr",
+        "ocsp_memory_cache", "ocsp_rate_limit_per_ip_min", "cert_export_rate_limit_per_actor_hr", "issuance_rate_limit_per_key_min",
     ]
 
     /// Loads the configuration: environment variables override the YAML file, which overrides
@@ -49,11 +49,13 @@ extension HostConfiguration {
         var limits = RateLimitSettings()
         limits.ocspPerIPPerMinute = try source.count("ocsp_rate_limit_per_ip_min", default: limits.ocspPerIPPerMinute)
         limits.exportsPerActorPerHour = try source.count("cert_export_rate_limit_per_actor_hr", default: limits.exportsPerActorPerHour)
+        limits.issuancesPerKeyPerMinute = try source.count("issuance_rate_limit_per_key_min", default: limits.issuancesPerKeyPerMinute)
 
         return HostConfiguration(
             configFile: configFile, dataDirectory: dataDirectory, listen: listen, publicBaseURL: publicBaseURL,
             tlsCertificateFile: tlsCert, tlsKeyFile: tlsKey, database: database, maxBodySize: maxBodySize, logLevel: logLevel,
-            issuers: file.issuers, pkiHTTPListen: pkiHTTPListen, revocation: try revocation(source, dataDirectory: dataDirectory),
+            issuers: file.issuers, profiles: file.profiles, pkiHTTPListen: pkiHTTPListen,
+            revocation: try revocation(source, dataDirectory: dataDirectory),
             limits: limits
         )
     }

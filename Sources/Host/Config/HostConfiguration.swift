@@ -23,6 +23,8 @@ public struct HostConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// Issuers from the config file (empty: the ``developmentIssuer``).
     public var issuers: [IssuerSettings]
+    /// `profiles:` from the config file; `nil` (none) is development mode (SPEC §7).
+    public var profiles: [IssuanceProfile]?
     /// The issuer bootstrapped when the config file names none (SPEC: `iss-local`, a self-signed
     /// root under `<data_dir>/ca/`). Its connector type and keys are the executable's business, so
     /// the executable sets this after loading; the host only bootstraps and serves it.
@@ -31,7 +33,7 @@ public struct HostConfiguration: Sendable {
     public var pkiHTTPListen: ListenAddress?
     /// CRL and OCSP timing.
     public var revocation: RevocationSettings
-    /// Per-IP OCSP and per-key export limits.
+    /// Per-IP OCSP, per-key export and per-key issuance limits.
     public var limits: RateLimitSettings
 }
 
@@ -108,6 +110,9 @@ public struct RateLimitSettings: Sendable, Hashable {
     public var ocspPerIPPerMinute: Int = 1_000
     /// `CERTCTL_CERT_EXPORT_RATE_LIMIT_PER_ACTOR_HR`: PEM + PKCS#12 exports per API key per hour.
     public var exportsPerActorPerHour: Int = 50
+    /// `CERTCTL_ISSUANCE_RATE_LIMIT_PER_KEY_MIN`: issuances per requester per minute (a profile's
+    /// `issuance_rate_limit_per_key_min` overrides it).
+    public var issuancesPerKeyPerMinute: Int = 600
 
     public init() {}
 }

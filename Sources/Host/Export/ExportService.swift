@@ -51,7 +51,7 @@ struct ExportService: Sendable {
             throw RateLimited(retryAfterSeconds: max(1, Int(retryAfter.components.seconds) + 1))
         }
         do {
-            return try await certificates.certificate(id: id)
+            return try await certificates.certificate(id: id, scope: principal.certificateScope)
         } catch {
             try await failed(id: id, format: format, principal: principal, reason: "not_found")
             throw error

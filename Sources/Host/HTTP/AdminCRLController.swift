@@ -75,7 +75,7 @@ struct AdminCRLController {
 
     func register(on router: Router<HostRequestContext>) {
         router.get("api/v1/admin/crl/cache") { request, _ in
-            _ = try await auth.principal(request, admin: true)
+            _ = try await auth.principal(request, needs: .readCRLCache)
             let now = Date()
             var rows: [Row] = []
             for issuer in crl.publishingIssuers {

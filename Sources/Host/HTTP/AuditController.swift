@@ -1,6 +1,6 @@
 import Hummingbird
 
-/// `GET /api/v1/audit` (admin).
+/// `GET /api/v1/audit` (admin, auditor).
 struct AuditController {
     let storage: any AuditLog
     let auth: Authenticator
@@ -21,7 +21,7 @@ struct AuditController {
 
     func register(on router: Router<HostRequestContext>) {
         router.get("api/v1/audit") { request, _ in
-            _ = try await auth.principal(request, admin: true)
+            _ = try await auth.principal(request, needs: .readAudit)
             let pagination = try Pagination(request)
             let rows = try await storage.auditEvents(limit: pagination.limit + 1, beforeSeq: pagination.beforeSeq)
             let page = pagination.page(rows, seq: \.seq)

@@ -1,13 +1,14 @@
 import Foundation
 import Hummingbird
 
-/// Resolves `Authorization: Bearer <api key>` to a ``Principal``. Admin-only routes are enforced
-/// here, on the server side.
+/// Resolves `Authorization: Bearer <api key>` to a ``Principal`` and applies the role table
+/// (``APIKeyRole/allows(_:)``), on the server side, for every route.
 struct Authenticator: Sendable {
     let keys: APIKeyService
 
-    /// - Throws: 401 without a valid, unrevoked key; 403 when `admin` is required and the key is not.
-    func principal(_ request: Request, admin: Bool = false) async throws -> Principal {
+    /// - Throws: 401 without a valid, unrevoked, unexpired key; 403 when its role may not use a
+    ///   route that needs `permission`.
+    func principal(_ request: Request, needs permission: Permission) async throws -> Principal {
         guard let header = request.headers[.authorization] else {
             throw HostError(.unauthorized, "missing Authorization: Bearer <api key>")
         }
@@ -15,10 +16,10 @@ struct Authenticator: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer",
             let principal = try await keys.authenticate(parts[1].trimmingCharacters(in: .whitespaces))
         else {
-            throw HostError(.unauthorized, "invalid or revoked API key")
+            throw HostError(.unauthorized, "invalid, revoked or expired API key")
         }
-        if admin && !principal.isAdmin {
-            throw HostError(.forbidden, "this route needs an admin API key")
+        guard principal.role.allows(permission) else {
+            throw HostError(.forbidden, "a \(principal.role.rawValue) key may not use this route")
         }
         return principal
     }

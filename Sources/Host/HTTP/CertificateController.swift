@@ -8,20 +8,28 @@ struct CertificateController {
     let auth: Authenticator
     let body: RequestBody
 
-    struct IssueBody: Decodable {
-        var issuerID: String
+    struct IssueBody: JSONBody {
+        static let fields = ["csr_pem", "issuer_id", "profile", "validity_days"]
+        var issuerID: String?
+        var profile: String?
         var csrPEM: String
         var validityDays: Int?
 
-        enum CodingKeys: String, CodingKey {
-            case issuerID = "issuer_id"
-            case csrPEM = "csr_pem"
-            case validityDays = "validity_days"
+        init(from object: KeyedDecodingContainer<JSONField>) throws {
+            csrPEM = try object.decode(String.self, forKey: JSONField("csr_pem"))
+            issuerID = try object.decodeIfPresent(String.self, forKey: JSONField("issuer_id"))
+            profile = try object.decodeIfPresent(String.self, forKey: JSONField("profile"))
+            validityDays = try object.decodeIfPresent(Int.self, forKey: JSONField("validity_days"))
         }
     }
 
-    struct RevokeBody: Decodable {
+    struct RevokeBody: JSONBody {
+        static let fields = ["reason"]
         var reason: String?
+
+        init(from object: KeyedDecodingContainer<JSONField>) throws {
+            reason = try object.decodeIfPresent(String.self, forKey: JSONField("reason"))
+        }
     }
 
     func register(on router: Router<HostRequestContext>) {
@@ -29,46 +37,55 @@ struct CertificateController {
         group.post { request, _ in try await issue(request) }
         group.get { request, _ in try await list(request) }
         group.get(":id") { request, context in
-            _ = try await auth.principal(request)
-            return try Response.json(CertificateJSON(try await certificates.certificate(id: try context.parameters.require("id"))))
+            let principal = try await auth.principal(request, needs: .readCertificates)
+            let id = try context.parameters.require("id")
+            return try Response.json(CertificateJSON(try await certificates.certificate(id: id, scope: principal.certificateScope)))
         }
         group.post(":id/revoke") { request, context in try await revoke(request, id: try context.parameters.require("id")) }
     }
 
     func issue(_ request: Request) async throws -> Response {
-        let principal = try await auth.principal(request)
+        let principal = try await auth.principal(request, needs: .issue)
         guard let input = try await body.json(IssueBody.self, from: request) else {
             throw HostError(.badRequest, "a JSON body is required")
         }
         let record = try await certificates.issue(
-            issuerID: input.issuerID, csrPEM: input.csrPEM, validityDays: input.validityDays, actor: principal.actor
-        )
+            IssuanceRequest(csrPEM: input.csrPEM, profile: input.profile, issuerID: input.issuerID, validityDays: input.validityDays),
+            by: principal.requester)
         var response = try Response.json(CertificateJSON(record), status: .created)
         response.headers[.location] = "/api/v1/certificates/\(record.id)"
         return response
     }
 
     func list(_ request: Request) async throws -> Response {
-        _ = try await auth.principal(request)
+        let principal = try await auth.principal(request, needs: .readCertificates)
         let pagination = try Pagination(request)
+        // A filter given is a filter: `status=` or `serial=` with nothing is refused, not ignored.
         var status: CertificateStatus?
-        if let text = request.uri.queryParameters.get("status"), !text.isEmpty {
-            guard let parsed = CertificateStatus(rawValue: text) else {
+        if let text = request.uri.queryParameters.get("status") {
+            guard let parsed = CertificateStatus(rawValue: String(text)) else {
                 throw HostError(.badRequest, "status must be one of active, revoked, expired")
             }
             status = parsed
         }
-        let issuerID = request.uri.queryParameters.get("issuer_id").flatMap { $0.isEmpty ? nil : String($0) }
+        var issuerID: String?
+        if let text = request.uri.queryParameters.get("issuer_id") {
+            guard IssuanceProfile.isValidID(String(text)) else { throw HostError(.badRequest, "issuer_id must match [a-z0-9-]{1,64}") }
+            issuerID = String(text)
+        }
         var serial: String?
-        if let text = request.uri.queryParameters.get("serial"), !text.isEmpty {
+        if let text = request.uri.queryParameters.get("serial") {
             // The same hex `openssl` prints, either case, leading zeros allowed.
-            guard let parsed = SerialNumberInteger(hex: String(text)) else { throw HostError(.badRequest, "serial must be hex") }
+            guard text.count <= 40, let parsed = SerialNumberInteger(hex: String(text)) else {
+                throw HostError(.badRequest, "serial must be 1-40 hex digits")
+            }
             serial = parsed.hex
         }
         let now = Date()
         let rows = try await certificates.list(
             CertificateQuery(
-                issuerID: issuerID, status: status, serial: serial, beforeSeq: pagination.beforeSeq, limit: pagination.limit + 1, now: now)
+                issuerID: issuerID, status: status, serial: serial, requestedBy: principal.certificateScope.requestedBy,
+                beforeSeq: pagination.beforeSeq, limit: pagination.limit + 1, now: now)
         )
         let page = pagination.page(rows, seq: \.seq)
         return try Response.json(
@@ -77,7 +94,7 @@ struct CertificateController {
     }
 
     func revoke(_ request: Request, id: String) async throws -> Response {
-        let principal = try await auth.principal(request)
+        let principal = try await auth.principal(request, needs: .revokeCertificates)
         let input = try await body.json(RevokeBody.self, from: request, allowEmpty: true)
         let reasonName = input?.reason ?? RevocationReason.unspecified.name
         guard let reason = RevocationReason(name: reasonName) else {
@@ -86,7 +103,7 @@ struct CertificateController {
                 "reason '\(reasonName)' is not an RFC 5280 reason name (e.g. keyCompromise, superseded, cessationOfOperation)"
             )
         }
-        let record = try await certificates.revoke(id: id, reason: reason, actor: principal.actor)
+        let record = try await certificates.revoke(id: id, reason: reason, actor: principal.actor, scope: principal.certificateScope)
         return try Response.json(CertificateJSON(record))
     }
 }

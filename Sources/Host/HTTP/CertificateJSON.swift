@@ -15,9 +15,12 @@ struct CertificateJSON: Encodable {
     var revocationReason: String?
     var certificatePEM: String
     var chainPEM: String
+    var profile: String?
+    var requestedBy: String
 
     enum CodingKeys: String, CodingKey {
-        case id, serial, subject, sans, status
+        case id, serial, subject, sans, status, profile
+        case requestedBy = "requested_by"
         case issuerID = "issuer_id"
         case notBefore = "not_before"
         case notAfter = "not_after"
@@ -40,6 +43,28 @@ struct CertificateJSON: Encodable {
         revocationReason = record.revocationReason?.name
         certificatePEM = record.certificatePEM
         chainPEM = record.chainPEM
+        profile = record.profile
+        requestedBy = record.requestedBy
+    }
+
+    /// `revoked_at` and `revocation_reason` only once revoked (SPEC §4); `profile` always, `null`
+    /// for certificates issued before profiles existed.
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(issuerID, forKey: .issuerID)
+        try c.encode(serial, forKey: .serial)
+        try c.encode(subject, forKey: .subject)
+        try c.encode(sans, forKey: .sans)
+        try c.encode(status, forKey: .status)
+        try c.encode(notBefore, forKey: .notBefore)
+        try c.encode(notAfter, forKey: .notAfter)
+        try c.encodeIfPresent(revokedAt, forKey: .revokedAt)
+        try c.encodeIfPresent(revocationReason, forKey: .revocationReason)
+        try c.encode(certificatePEM, forKey: .certificatePEM)
+        try c.encode(chainPEM, forKey: .chainPEM)
+        try c.encode(profile, forKey: .profile)
+        try c.encode(requestedBy, forKey: .requestedBy)
     }
 }
 

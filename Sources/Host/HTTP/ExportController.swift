@@ -9,14 +9,19 @@ struct ExportController {
     let auth: Authenticator
     let body: RequestBody
 
-    struct PKCS12Body: Decodable {
+    struct PKCS12Body: JSONBody {
+        static let fields = ["password"]
         var password: String
+
+        init(from object: KeyedDecodingContainer<JSONField>) throws {
+            password = try object.decode(String.self, forKey: JSONField("password"))
+        }
     }
 
     func register(on router: Router<HostRequestContext>) {
         let group = router.group("api/v1/certificates")
         group.get(":id/export/pem") { request, context in
-            let principal = try await auth.principal(request)
+            let principal = try await auth.principal(request, needs: .exportCertificates)
             return try await limited {
                 let pem = try await exports.pem(id: try context.parameters.require("id"), principal: principal)
                 return Response(
@@ -25,7 +30,7 @@ struct ExportController {
             }
         }
         group.post(":id/export/pkcs12") { request, context in
-            let principal = try await auth.principal(request)
+            let principal = try await auth.principal(request, needs: .exportCertificates)
             guard let input = try await body.json(PKCS12Body.self, from: request) else {
                 throw HostError(.badRequest, "a JSON body with a password is required")
             }

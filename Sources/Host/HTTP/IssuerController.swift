@@ -3,9 +3,10 @@ import Hummingbird
 import SwiftASN1
 import X509
 
-/// `GET /api/v1/issuers`.
+/// `GET /api/v1/issuers` (admin, operator and client; the last two see their profiles' issuers).
 struct IssuerController {
     let issuers: IssuerDirectory
+    let policy: IssuancePolicy
     let auth: Authenticator
 
     struct IssuerJSON: Encodable {
@@ -42,9 +43,11 @@ struct IssuerController {
 
     func register(on router: Router<HostRequestContext>) {
         router.get("api/v1/issuers") { request, _ in
-            _ = try await auth.principal(request)
+            let principal = try await auth.principal(request, needs: .listIssuers)
+            // Operator and client keys see the issuers of their profiles only.
+            let visible = policy.visibleIssuers(for: principal)
             var list: [IssuerJSON] = []
-            for issuer in issuers.all {
+            for issuer in issuers.all where visible?.contains(issuer.id) ?? true {
                 // A remote CA's certificate is learned from its first issuance: null until then.
                 let ca = try? await issuer.currentCACertificate()
                 list.append(
@@ -55,7 +58,7 @@ struct IssuerController {
                         // key signs through the host.
                         capabilities: .init(
                             crl: issuer.signing != nil, ocsp: issuer.signing != nil, revoke: issuer.connector.capabilities.revoke),
-                        caCertificatePEM: try ca.map { try $0.serializeAsPEM().pemString + "\n" },
+                        caCertificatePEM: try ca.map { try $0.pemText },
                         maxValidityDays: issuer.settings.maxValiditySeconds / 86_400,
                         defaultValidityDays: issuer.settings.defaultValiditySeconds / 86_400
                     ))

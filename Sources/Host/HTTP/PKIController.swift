@@ -146,7 +146,7 @@ struct PKIController {
         let bytes: [UInt8]
         let contentType: String
         if pem {
-            bytes = Array((try certificate.serializeAsPEM().pemString + "\n").utf8)
+            bytes = Array(try certificate.pemText.utf8)
             contentType = "application/x-pem-file"
         } else {
             bytes = try DER.Serializer.bytes(of: certificate)

@@ -11,17 +11,28 @@ struct Pagination {
     init(_ request: Request) throws {
         let query = request.uri.queryParameters
         if let text = query.get("limit") {
-            guard let value = Int(text), (1...Self.maxLimit).contains(value) else {
+            guard text.count <= 3, Self.isDecimal(text), let value = Int(text),
+                (1...Self.maxLimit).contains(value)
+            else {
                 throw HostError(.badRequest, "limit must be an integer from 1 to \(Self.maxLimit)")
             }
             limit = value
         } else {
             limit = Self.defaultLimit
         }
-        if let text = query.get("cursor"), !text.isEmpty {
-            guard let value = Int64(text), value > 0 else { throw HostError(.badRequest, "cursor is not valid") }
+        if let text = query.get("cursor") {
+            // The previous page's next_cursor: a positive decimal of at most 18 digits.
+            guard (1...18).contains(text.count), text.first != "0", Self.isDecimal(text),
+                let value = Int64(text)
+            else {
+                throw HostError(.badRequest, "cursor is not valid")
+            }
             beforeSeq = value
         }
+    }
+
+    static func isDecimal(_ text: some StringProtocol) -> Bool {
+        text.utf8.allSatisfy { (0x30...0x39).contains($0) }
     }
 
     /// Splits a `limit + 1` fetch into the page and the next cursor.

@@ -39,6 +39,7 @@ extension HostError {
         case .conflict: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .unprocessable: .unprocessableContent
+        case .tooManyRequests: .tooManyRequests
         case .badGateway: .badGateway
         case .unavailable: .serviceUnavailable
         case .gatewayTimeout: .gatewayTimeout
@@ -48,7 +49,7 @@ extension HostError {
 
     var problem: ProblemDetails {
         // Internal failures are logged in full; clients get no internals.
-        let detail = httpStatus == .internalServerError ? "internal error" : message
+        let detail = httpStatus == .internalServerError && code != .preIssuanceCheck ? "internal error" : message
         return ProblemDetails(status: httpStatus, detail: detail)
     }
 }

@@ -10,6 +10,8 @@ struct ProblemMiddleware: RouterMiddleware {
     typealias Context = HostRequestContext
 
     let metrics: HostMetrics
+    /// The router's paths and methods, for 405 answers.
+    let routes: RouteIndex
 
     func handle(
         _ request: Request,
@@ -20,6 +22,18 @@ struct ProblemMiddleware: RouterMiddleware {
         let response: Response
         do {
             response = try await next(request, context)
+        } catch let error as any HTTPResponseError where error.status == .notFound {
+            // The router found no route: 405 when the path answers other methods.
+            let allowed = routes.methods(for: request.uri.path)
+            if allowed.isEmpty || allowed.contains(request.method.rawValue) {
+                response = Self.response(for: error, logger: context.logger)
+            } else {
+                var headers = HTTPFields()
+                headers[.allow] = allowed.joined(separator: ", ")
+                response = ProblemDetails(
+                    status: .methodNotAllowed, detail: "\(request.method) is not allowed here (allowed: \(allowed.joined(separator: ", ")))"
+                ).response(headers: headers)
+            }
         } catch {
             response = Self.response(for: error, logger: context.logger)
         }
@@ -46,7 +60,8 @@ struct ProblemMiddleware: RouterMiddleware {
             if error.httpStatus == .internalServerError {
                 logger.error("internal error", metadata: ["error": "\(error)", "at": "\(error.file):\(error.line)"])
             }
-            let headers: HTTPFields = error.code == .unauthorized ? [.wwwAuthenticate: "Bearer realm=\"certctl\""] : [:]
+            var headers: HTTPFields = error.code == .unauthorized ? [.wwwAuthenticate: "Bearer realm=\"certctl\""] : [:]
+            if let retryAfter = error.retryAfterSeconds { headers[.retryAfter] = String(retryAfter) }
             return error.problem.response(headers: headers)
         case let error as any HTTPResponseError:
             let detail = error.status == .notFound ? "no such resource" : error.status.reasonPhrase

@@ -18,10 +18,10 @@ extension CertificateRecord {
             notAfter: certificate.notValidAfter,
             revokedAt: nil,
             revocationReason: nil,
-            certificatePEM: try certificate.serializeAsPEM().pemString + "\n",
-            chainPEM: try response.chain.map { try $0.serializeAsPEM().pemString + "\n" }.joined(),
+            certificatePEM: try certificate.pemText,
+            chainPEM: try response.chain.map { try $0.pemText }.joined(),
             createdAt: now,
-            createdBy: actor
+            requestedBy: actor
         )
     }
 }

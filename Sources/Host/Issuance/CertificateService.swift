@@ -3,13 +3,18 @@ import Foundation
 import SwiftASN1
 import X509
 
-/// Issue, read, list and revoke certificates. The one place the API, the bootstrapper and the CLI
-/// go through, so validation, storage and audit are the same for all of them.
+/// Issue, read, list and revoke certificates. The one place the API, the bootstrapper, the CLI
+/// and every later front-end go through, so policy, limits, storage and audit are the same for all.
 public struct CertificateService: Sendable {
-    let storage: any CertificateStore
+    let storage: any CertificateStore & AuditLog
     let issuers: IssuerDirectory
     let publicBaseURL: String
     let metrics: HostMetrics
+    /// Profiles and their resolution (SPEC §7).
+    let policy: IssuancePolicy
+    /// `CERTCTL_ISSUANCE_RATE_LIMIT_PER_KEY_MIN`, per requester (a profile may override it).
+    let issuanceLimiter: FixedWindowLimiter<ContinuousClock>
+    let refusalAudit: RefusalAuditThrottle
     /// Told after a revocation committed, before `revoke` returns (the CRL scheduler regenerates
     /// that issuer's CRL; OCSP memory forgets the serial).
     let onRevoked: @Sendable (CertificateRecord) -> Void
@@ -17,62 +22,27 @@ public struct CertificateService: Sendable {
     /// Clock-skew allowance: notBefore is set this far in the past.
     static let backdate: TimeInterval = 60
 
-    public init(
-        storage: any CertificateStore, issuers: IssuerDirectory, publicBaseURL: String, metrics: HostMetrics = HostMetrics(),
+    /// - Parameters:
+    ///   - policy: the profiles; by default the development profile alone.
+    ///   - issuanceLimiter: by default unlimited.
+    init(
+        storage: any CertificateStore & AuditLog, issuers: IssuerDirectory, publicBaseURL: String, metrics: HostMetrics = HostMetrics(),
+        policy: IssuancePolicy? = nil, issuanceLimiter: FixedWindowLimiter<ContinuousClock>? = nil,
         onRevoked: @escaping @Sendable (CertificateRecord) -> Void = { _ in }
     ) {
         self.storage = storage
         self.issuers = issuers
         self.publicBaseURL = publicBaseURL
         self.metrics = metrics
+        self.policy = policy ?? IssuancePolicy(.development)
+        self.issuanceLimiter = issuanceLimiter ?? FixedWindowLimiter(limit: 0, window: .seconds(60), clock: ContinuousClock())
+        self.refusalAudit = RefusalAuditThrottle()
         self.onRevoked = onRevoked
     }
 
-    /// Validates the CSR, has the issuer's connector sign it and stores the certificate together
-    /// with its `cert_issued` audit row.
-    public func issue(issuerID: String, csrPEM: String, validityDays: Int?, actor: String, now: Date = Date()) async throws
-        -> CertificateRecord
-    {
-        do {
-            let record = try await issueUnmetered(issuerID: issuerID, csrPEM: csrPEM, validityDays: validityDays, actor: actor, now: now)
-            metrics.increment(.issuance, "issued")
-            return record
-        } catch {
-            metrics.increment(.issuance, "refused")
-            throw error
-        }
-    }
-
-    private func issueUnmetered(issuerID: String, csrPEM: String, validityDays: Int?, actor: String, now: Date) async throws
-        -> CertificateRecord
-    {
-        guard let issuer = issuers[issuerID] else {
-            throw HostError(.unprocessable, "unknown issuer_id '\(issuerID)'")
-        }
-        let csr = try CSRValidator.validate(pem: csrPEM)
-        let validity = try validitySeconds(days: validityDays, issuer: issuer.settings)
-        let request = IssueRequest(
-            csr: csr,
-            notBefore: now.addingTimeInterval(-Self.backdate),
-            notAfter: now.addingTimeInterval(TimeInterval(validity)),
-            publicationURLs: publicationURLs(for: issuer)
-        )
-        let response: IssueResponse
-        do {
-            response = try await issuer.connector.issue(request)
-        } catch let error as ConnectorError {
-            throw HostError(connectorError: error)
-        }
-        let record = try CertificateRecord(issued: response, issuerID: issuerID, actor: actor, now: now)
-        let audit = AuditEntry(
-            occurredAt: now, actor: actor, action: AuditAction.certIssued, target: "certificate:\(record.id)",
-            detail: ["issuer_id": issuerID, "serial": record.serial, "subject": record.subject, "not_after": record.notAfter.rfc3339]
-        )
-        return try await storage.insertCertificate(record, audit: audit)
-    }
-
-    public func certificate(id: String) async throws -> CertificateRecord {
-        guard let record = try await storage.certificate(id: id) else {
+    /// - Parameter scope: a `client` key's scope answers another key's certificate as not found.
+    public func certificate(id: String, scope: CertificateScope = .all) async throws -> CertificateRecord {
+        guard let record = try await storage.certificate(id: id), scope.includes(record) else {
             throw HostError(.notFound, "no certificate with id \(id)")
         }
         return record
@@ -84,9 +54,11 @@ public struct CertificateService: Sendable {
 
     /// Revokes a certificate: the connector is told first (a remote CA may refuse), then the host
     /// records the revocation and its `cert_revoked` audit row in one transaction.
-    public func revoke(id: String, reason: RevocationReason, actor: String, now: Date = Date()) async throws -> CertificateRecord {
+    public func revoke(id: String, reason: RevocationReason, actor: String, scope: CertificateScope = .all, now: Date = Date()) async throws
+        -> CertificateRecord
+    {
         do {
-            let record = try await revokeUnmetered(id: id, reason: reason, actor: actor, now: now)
+            let record = try await revokeUnmetered(id: id, reason: reason, actor: actor, scope: scope, now: now)
             metrics.increment(.revocation, "revoked")
             onRevoked(record)
             return record
@@ -96,11 +68,13 @@ public struct CertificateService: Sendable {
         }
     }
 
-    private func revokeUnmetered(id: String, reason: RevocationReason, actor: String, now: Date) async throws -> CertificateRecord {
+    private func revokeUnmetered(id: String, reason: RevocationReason, actor: String, scope: CertificateScope, now: Date) async throws
+        -> CertificateRecord
+    {
         guard reason.isAcceptedForRevocation else {
             throw HostError(.unprocessable, "reason \(reason.name) is not accepted: revocation in certctl is final")
         }
-        let record = try await certificate(id: id)
+        let record = try await certificate(id: id, scope: scope)
         guard record.revokedAt == nil else { throw HostError(.conflict, "certificate \(id) is already revoked") }
         guard let issuer = issuers[record.issuerID] else {
             throw HostError(.unprocessable, "issuer \(record.issuerID) is no longer configured")
@@ -123,16 +97,6 @@ public struct CertificateService: Sendable {
         case .alreadyRevoked: throw HostError(.conflict, "certificate \(id) is already revoked")
         case .notFound: throw HostError(.notFound, "no certificate with id \(id)")
         }
-    }
-
-    func validitySeconds(days: Int?, issuer: IssuerSettings) throws -> Int64 {
-        guard let days else { return issuer.defaultValiditySeconds }
-        guard days >= 1 else { throw HostError(.badRequest, "validity_days must be a positive integer") }
-        let maxDays = issuer.maxValiditySeconds / 86_400
-        guard Int64(days) <= maxDays else {
-            throw HostError(.unprocessable, "validity_days \(days) is over issuer \(issuer.id)'s maximum of \(maxDays) days")
-        }
-        return Int64(days) * 86_400
     }
 
     /// URLs under `CERTCTL_PUBLIC_BASE_URL` that this host serves for `issuer`: always the CA

@@ -8,7 +8,7 @@ import Synchronization
 /// registry owned by this instance (no global bootstrap).
 public final class HostMetrics: Sendable {
     public enum Area: String, Sendable, CaseIterable {
-        case ocsp, crl, issuance, revocation, export, ratelimit, reload
+        case ocsp, crl, issuance, revocation, export, ratelimit, reload, policy
     }
 
     /// Every documented label, created at start-up so each series is exposed from 0.
@@ -17,14 +17,15 @@ public final class HostMetrics: Sendable {
             "request_get", "request_post", "request_success", "request_invalid", "issuer_not_found", "issuer_mismatch",
             "cert_not_found", "signing_failed", "nonce_echoed", "nonce_malformed", "rate_limited", "cache_hit", "cache_miss",
             "memory_hit", "memory_epoch_changed", "memory_epoch_failed", "memory_lease_taken", "memory_refreshed",
-            "status_good", "status_revoked", "status_unknown", "responder_rotated",
+            "status_good", "status_revoked", "status_unknown", "responder_rotated", "connection_over_buffer",
         ],
         .crl: ["generated", "generation_failed", "served", "not_modified", "issuer_not_found"],
         .issuance: ["issued", "refused"],
         .revocation: ["revoked", "refused"],
         .export: ["pem", "pkcs12", "failed"],
-        .ratelimit: ["ocsp", "export"],
+        .ratelimit: ["ocsp", "export", "issuance"],
         .reload: ["succeeded", "failed"],
+        .policy: PolicyRefusal.Rule.allCases.map(\.rawValue),
     ]
 
     private let registry = PrometheusCollectorRegistry()

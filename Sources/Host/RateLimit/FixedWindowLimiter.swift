@@ -38,8 +38,9 @@ final class FixedWindowLimiter<C: Clock>: Sendable where C.Duration == Duration,
     }
 
     /// Counts one event for `key` and says whether it is within the limit.
-    func acquire(_ key: String) -> Decision {
-        let limit = self.limit
+    /// - Parameter override: a limit for this key instead of ``limit`` (0 disables it).
+    func acquire(_ key: String, limit override: Int? = nil) -> Decision {
+        let limit = override ?? self.limit
         guard limit > 0 else { return .allowed }
         let now = clock.now
         return windows.withLock { windows in

@@ -9,10 +9,10 @@ import UnixSignals
 /// certificate and key, and applies them all or nothing.
 ///
 /// Applied without a restart: the TLS certificate chain and key (new connections get them; open
-/// ones keep theirs), `CERTCTL_LOG_LEVEL` and the two rate limits. Any other changed setting is
+/// ones keep theirs), `CERTCTL_LOG_LEVEL`, the three rate limits and the issuance `profiles:`. Any other changed setting is
 /// named in a warning and takes effect at the next start. When anything fails to load — a config
-/// value that does not parse, a TLS file that is missing, not PEM, or whose key is not the
-/// certificate's — nothing changes: the server keeps serving with what it had and logs the
+/// value or profile that does not parse, a profile naming an issuer the server does not run, a TLS
+/// file that is missing, not PEM, or whose key is not the certificate's — nothing changes: the server keeps serving with what it had and logs the
 /// reason (counted as `certctl_reload_counter_total{label="failed"}`).
 public final class ConfigReloader: Service, Sendable {
     /// What the running server uses for the reloadable settings.
@@ -21,6 +21,10 @@ public final class ConfigReloader: Service, Sendable {
         var logLevel: LogLevelControl?
         var ocspLimiter: FixedWindowLimiter<ContinuousClock>
         var exportLimiter: FixedWindowLimiter<ContinuousClock>
+        var issuanceLimiter: FixedWindowLimiter<ContinuousClock>
+        var policy: IssuancePolicy
+        /// The running issuers, which reloaded profiles may name.
+        var issuerIDs: [String]
     }
 
     private let signals: UnixSignalsSequence
@@ -56,10 +60,12 @@ public final class ConfigReloader: Service, Sendable {
         logger.notice("reloading configuration (SIGHUP)", metadata: ["config": "\(current.configFile?.path ?? "none")"])
         let next: HostConfiguration
         let pair: TLSCredentials.Pair
+        let profiles: IssuancePolicy.Profiles
         do {
             next = try HostConfiguration.load(configPath: current.configFile?.path, environment: environment)
             let files = next.tlsFiles
             pair = try TLSCredentials.load(certificateFile: files.certificate, keyFile: files.key)
+            profiles = try IssuancePolicy.Profiles(next.profiles, issuers: targets.issuerIDs)
         } catch {
             let reason = (error as? HostError)?.message ?? "\(error)"
             metrics.increment(.reload, "failed")
@@ -70,6 +76,8 @@ public final class ConfigReloader: Service, Sendable {
         targets.logLevel?.level = next.logLevel
         targets.ocspLimiter.limit = next.limits.ocspPerIPPerMinute
         targets.exportLimiter.limit = next.limits.exportsPerActorPerHour
+        targets.issuanceLimiter.limit = next.limits.issuancesPerKeyPerMinute
+        targets.policy.replace(with: profiles)
         let restartRequired = Self.restartRequired(running: current, loaded: next)
         running.withLock { running in
             // What is live now; settings that need a restart keep their running values.
@@ -77,11 +85,15 @@ public final class ConfigReloader: Service, Sendable {
             running.tlsKeyFile = next.tlsKeyFile
             running.logLevel = next.logLevel
             running.limits = next.limits
+            running.profiles = next.profiles
         }
         metrics.increment(.reload, "succeeded")
         logger.notice(
             "reloaded",
-            metadata: ["tls_serial": "\(pair.serial)", "tls_not_after": "\(pair.notAfter.rfc3339)", "log_level": "\(next.logLevel)"])
+            metadata: [
+                "tls_serial": "\(pair.serial)", "tls_not_after": "\(pair.notAfter.rfc3339)", "log_level": "\(next.logLevel)",
+                "profiles": "\(profiles.isDevelopment ? "none (development)" : profiles.list.map(\.id).joined(separator: ","))",
+            ])
         if !restartRequired.isEmpty {
             logger.warning(
                 "changed settings take effect at the next start", metadata: ["settings": "\(restartRequired.joined(separator: ", "))"])

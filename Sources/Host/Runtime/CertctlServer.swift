@@ -49,6 +49,11 @@ public struct CertctlServer: Sendable {
             configuration, registry: registry, storage: storage, services: ConnectorServices(httpChallenges: challenges), logger: logger)
         let host = try HostApplication(
             configuration: configuration, storage: storage, issuers: issuers, challenges: challenges, logger: logger)
+        if host.policy.profiles.isDevelopment {
+            logger.warning(
+                "no profiles configured: every API key may issue any DNS, IP, email or URI name from any issuer (development mode; see docs/policy.md)"
+            )
+        }
 
         if let token = try await AdminKeyBootstrap(dataDirectory: configuration.dataDirectory, keys: host.keys).run() {
             let path = configuration.dataDirectory.appendingPathComponent("admin-api-key").path
@@ -58,7 +63,9 @@ public struct CertctlServer: Sendable {
         let tls = TLSCredentials(try await tlsCredentials(issuers: issuers, certificates: host.certificates))
         let reloader = ConfigReloader(
             signals: hangups, configuration: configuration, environment: environment,
-            targets: .init(tls: tls, logLevel: logLevel, ocspLimiter: host.ocspLimiter, exportLimiter: host.exportLimiter),
+            targets: .init(
+                tls: tls, logLevel: logLevel, ocspLimiter: host.ocspLimiter, exportLimiter: host.exportLimiter,
+                issuanceLimiter: host.issuanceLimiter, policy: host.policy, issuerIDs: issuers.order),
             metrics: host.metrics, logger: logger
         )
 
@@ -113,7 +120,7 @@ public struct CertctlServer: Sendable {
                     issue: issuerID.flatMap { issuers[$0] }.map { issuer in
                         { csr in
                             let record = try await certificates.issue(
-                                issuerID: issuer.id, csrPEM: csr, validityDays: TLSBootstrap.validityDays, actor: "system")
+                                IssuanceRequest(csrPEM: csr, issuerID: issuer.id, validityDays: TLSBootstrap.validityDays), by: .host)
                             return (record.certificatePEM, record.chainPEM)
                         }
                     }

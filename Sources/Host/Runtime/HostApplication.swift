@@ -19,6 +19,9 @@ struct HostApplication: Sendable {
     let exports: ExportService
     let ocspLimiter: FixedWindowLimiter<ContinuousClock>
     let exportLimiter: FixedWindowLimiter<ContinuousClock>
+    let issuanceLimiter: FixedWindowLimiter<ContinuousClock>
+    /// The profiles (replaced on SIGHUP).
+    let policy: IssuancePolicy
     /// Set on PostgreSQL with the memory cache in `auto`: a service of the server.
     let ocspGate: OCSPEpochGate?
     /// Runs while there is an OCSP memory cache.
@@ -64,9 +67,15 @@ struct HostApplication: Sendable {
         self.metrics = metrics
         self.crl = crl
         self.scheduler = scheduler
-        keys = APIKeyService(storage: storage)
+        let policy = IssuancePolicy(try IssuancePolicy.Profiles(configuration.profiles, issuers: issuers.order))
+        self.policy = policy
+        keys = APIKeyService(storage: storage, policy: policy)
+        let issuanceLimiter = FixedWindowLimiter(
+            limit: configuration.limits.issuancesPerKeyPerMinute, window: .seconds(60), clock: ContinuousClock())
+        self.issuanceLimiter = issuanceLimiter
         certificates = CertificateService(
-            storage: storage, issuers: issuers, publicBaseURL: configuration.publicBaseURL, metrics: metrics,
+            storage: storage, issuers: issuers, publicBaseURL: configuration.publicBaseURL, metrics: metrics, policy: policy,
+            issuanceLimiter: issuanceLimiter,
             onRevoked: { record in
                 memory?.invalidate(issuerID: record.issuerID, serial: record.serial)
                 scheduler.revoked(issuerID: record.issuerID)
@@ -90,24 +99,29 @@ struct HostApplication: Sendable {
         let auth = Authenticator(keys: keys)
         let body = RequestBody(maxSize: configuration.maxBodySize)
         let router = Router(context: HostRequestContext.self)
-        router.add(middleware: ProblemMiddleware(metrics: metrics))
+        let routes = RouteIndex()
+        router.add(middleware: ProblemMiddleware(metrics: metrics, routes: routes))
         HealthController(storage: storage, issuers: issuers).register(on: router)
-        IssuerController(issuers: issuers, auth: auth).register(on: router)
+        IssuerController(issuers: issuers, policy: policy, auth: auth).register(on: router)
         CertificateController(certificates: certificates, auth: auth, body: body).register(on: router)
         ExportController(exports: exports, auth: auth, body: body).register(on: router)
         AuditController(storage: storage, auth: auth).register(on: router)
         AdminCRLController(crl: crl, storage: storage, auth: auth, settings: configuration.revocation).register(on: router)
+        AdminKeyController(keys: keys, policy: policy, auth: auth, body: body).register(on: router)
         MetricsController(metrics: metrics, auth: auth).register(on: router)
         pki.register(on: router)
+        routes.load(router)
         return router
     }
 
     /// The plain-HTTP listener's routes (`CERTCTL_PKI_HTTP_LISTEN`): PKI publishing and http-01 answers.
     func pkiRouter() -> Router<HostRequestContext> {
         let router = Router(context: HostRequestContext.self)
-        router.add(middleware: ProblemMiddleware(metrics: metrics))
+        let routes = RouteIndex()
+        router.add(middleware: ProblemMiddleware(metrics: metrics, routes: routes))
         pki.register(on: router)
         if let challenges { ACMEChallengeController(challenges: challenges).register(on: router) }
+        routes.load(router)
         return router
     }
 }

@@ -10,9 +10,9 @@ public protocol APIKeyStore: Sendable {
     /// Every key, oldest first.
     func apiKeys() async throws -> [APIKeyRecord]
 
-    /// Sets the admin flag; `false` when no such (unrevoked) key exists.
-    func promoteAPIKey(id: String, audit: AuditEntry) async throws -> Bool
+    /// Applies `change` to an unrevoked key with its audit row; `nil` when there is no such key.
+    func updateAPIKey(id: String, _ change: APIKeyChange, audit: AuditEntry) async throws -> APIKeyRecord?
 
-    /// Revokes a key; `false` when no such (unrevoked) key exists.
-    func revokeAPIKey(id: String, at: Date, audit: AuditEntry) async throws -> Bool
+    /// Revokes a key with its audit row; `nil` when there is no such (unrevoked) key.
+    func revokeAPIKey(id: String, at: Date, audit: AuditEntry) async throws -> APIKeyRecord?
 }

@@ -29,6 +29,14 @@ public enum AuditAction {
     public static let certRevoked = "cert_revoked"
     public static let apiKeyCreated = "api_key_created"
     public static let apiKeyPromoted = "api_key_promoted"
+    /// A key's role, profiles or expiry changed (other than a promotion to admin).
+    public static let apiKeyUpdated = "api_key_updated"
+    /// An issuance refused by policy (throttled per key; see ``IssuancePolicy``).
+    public static let certIssueDenied = "cert_issue_denied"
+    /// A pre-issuance check found a problem in a to-be-signed certificate; nothing was signed.
+    public static let certIssueLintFailed = "cert_issue_lint_failed"
+    /// A passthrough CA returned a certificate that differs from what was asked; nothing was stored.
+    public static let certUpstreamMismatch = "cert_upstream_mismatch"
     public static let apiKeyRevoked = "api_key_revoked"
     public static let caInitialized = "ca_initialized"
     public static let ocspResponderRotated = "ocsp_responder_rotated"

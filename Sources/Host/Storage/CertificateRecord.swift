@@ -21,8 +21,11 @@ public struct CertificateRecord: Sendable, Hashable {
     /// The CA chain above the certificate, issuing CA first.
     public var chainPEM: String
     public var createdAt: Date
-    /// Audit actor that requested it.
-    public var createdBy: String
+    /// Who asked for it: `apikey:<id>`, `acme:<account id>`, `est:<identity>`, `scep:<challenge id>`,
+    /// or `system`/`cli` (stored as `created_by`).
+    public var requestedBy: String
+    /// The profile it was issued under; `nil` for certificates issued before profiles existed.
+    public var profile: String? = nil
 
     /// `revoked` wins over `expired`.
     public func status(at now: Date) -> CertificateStatus {
@@ -40,6 +43,8 @@ public enum CertificateStatus: String, Sendable, Codable, CaseIterable {
 public struct CertificateQuery: Sendable {
     public var issuerID: String?
     public var status: CertificateStatus?
+    /// Only certificates this actor requested (a `client` key's view).
+    public var requestedBy: String?
     /// Lower-case hex without leading zeros, as stored.
     public var serial: String?
     /// Return rows with `seq` strictly below this (the previous page's cursor).
@@ -49,9 +54,12 @@ public struct CertificateQuery: Sendable {
     public var now: Date
 
     public init(
-        issuerID: String? = nil, status: CertificateStatus? = nil, serial: String? = nil, beforeSeq: Int64? = nil, limit: Int, now: Date
+        issuerID: String? = nil, status: CertificateStatus? = nil, serial: String? = nil, requestedBy: String? = nil,
+        beforeSeq: Int64? = nil,
+        limit: Int, now: Date
     ) {
         self.issuerID = issuerID
+        self.requestedBy = requestedBy
         self.status = status
         self.serial = serial
         self.beforeSeq = beforeSeq

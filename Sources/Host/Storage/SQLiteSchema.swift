@@ -91,6 +91,17 @@ enum SQLiteSchema {
             );
             """
         ),
+        (
+            3,
+            """
+            ALTER TABLE api_keys ADD COLUMN role TEXT NOT NULL DEFAULT 'operator';
+            UPDATE api_keys SET role = 'admin' WHERE is_admin = 1;
+            ALTER TABLE api_keys ADD COLUMN profiles TEXT NOT NULL DEFAULT '[]';
+            ALTER TABLE api_keys ADD COLUMN expires_at INTEGER;
+            ALTER TABLE certificates ADD COLUMN profile TEXT;
+            CREATE INDEX certificates_by_requester ON certificates (created_by, seq);
+            """
+        ),
     ]
 
     static func migrate(_ db: SQLiteConnection) throws {

@@ -8,14 +8,14 @@ extension SQLiteStorage {
             try db.query(
                 """
                 INSERT INTO certificates (id, issuer_id, serial, subject, sans, not_before, not_after,
-                    certificate_pem, chain_pem, created_at, created_by)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                    certificate_pem, chain_pem, created_at, created_by, profile)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                 """,
                 [
                     .text(record.id), .text(record.issuerID), .text(record.serial), .text(record.subject), .text(sans),
                     .integer(record.notBefore.unixSeconds), .integer(record.notAfter.unixSeconds),
                     .text(record.certificatePEM), .text(record.chainPEM), .integer(record.createdAt.unixSeconds),
-                    .text(record.createdBy),
+                    .text(record.requestedBy), record.profile.map { .text($0) } ?? .null,
                 ]
             )
             try Self.insertAudit(audit, db)
@@ -43,6 +43,10 @@ extension SQLiteStorage {
             if let serial = query.serial {
                 parameters.append(.text(serial))
                 sql += " AND serial = ?\(parameters.count)"
+            }
+            if let requestedBy = query.requestedBy {
+                parameters.append(.text(requestedBy))
+                sql += " AND created_by = ?\(parameters.count)"
             }
             switch query.status {
             case nil: break
@@ -96,7 +100,8 @@ extension SQLiteStorage {
             certificatePEM: row.string("certificate_pem") ?? "",
             chainPEM: row.string("chain_pem") ?? "",
             createdAt: Date(unixSeconds: row.int("created_at") ?? 0),
-            createdBy: row.string("created_by") ?? ""
+            requestedBy: row.string("created_by") ?? "",
+            profile: row.string("profile")
         )
     }
 }

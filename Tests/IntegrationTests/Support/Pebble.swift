@@ -48,6 +48,9 @@ final class Pebble: @unchecked Sendable {
                 "listenAddress": "127.0.0.1:\(port)", "managementListenAddress": "127.0.0.1:\(managementPort)",
                 "certificate": "pebble-tls.crt", "privateKey": "pebble-tls.key", "httpPort": httpPort, "tlsPort": Certctl.freePort(),
                 "ocspResponderURL": "", "externalAccountBindingRequired": false,
+                // 90 days, like a public CA (pebble's default of five years is over any profile's
+                // maximum, and the host refuses what an upstream issues for longer).
+                "certificateValidityPeriod": 90 * 86_400,
             ]
         ]
         try JSONSerialization.data(withJSONObject: config).write(to: directory.appendingPathComponent("pebble.json"))

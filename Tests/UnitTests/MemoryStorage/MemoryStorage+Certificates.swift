@@ -32,6 +32,7 @@ extension MemoryStorage: CertificateStore {
             Array(
                 state.certificates.reversed().filter { record in
                     record.seq < (query.beforeSeq ?? .max) && (query.issuerID.map { $0 == record.issuerID } ?? true)
+                        && (query.requestedBy.map { $0 == record.requestedBy } ?? true)
                         && (query.serial.map { $0 == record.serial } ?? true) && (query.status.map { $0 == record.status(at: now) } ?? true)
                 }.prefix(query.limit))
         }
@@ -57,6 +58,7 @@ extension MemoryStorage: APIKeyStore {
             guard !state.apiKeys.contains(where: { $0.id == key.id }) else { throw HostError(.conflict, "constraint violated: api key") }
             var stored = key
             stored.createdAt = key.createdAt.truncatedToSeconds
+            stored.expiresAt = key.expiresAt?.truncatedToSeconds
             state.apiKeys.append(stored)
             state.appendAudit(audit)
         }
@@ -70,21 +72,24 @@ extension MemoryStorage: APIKeyStore {
         state.withLock { $0.apiKeys.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) } }
     }
 
-    func promoteAPIKey(id: String, audit: AuditEntry) async throws -> Bool {
-        updateLiveKey(id, audit) { $0.isAdmin = true }
+    func updateAPIKey(id: String, _ change: APIKeyChange, audit: AuditEntry) async throws -> APIKeyRecord? {
+        updateLiveKey(id, audit) { key in
+            key = change.applied(to: key)
+            key.expiresAt = key.expiresAt?.truncatedToSeconds
+        }
     }
 
-    func revokeAPIKey(id: String, at: Date, audit: AuditEntry) async throws -> Bool {
+    func revokeAPIKey(id: String, at: Date, audit: AuditEntry) async throws -> APIKeyRecord? {
         updateLiveKey(id, audit) { $0.revokedAt = at.truncatedToSeconds }
     }
 
-    /// Changes an unrevoked key and writes the audit row; `false` when there is no such key.
-    private func updateLiveKey(_ id: String, _ audit: AuditEntry, _ change: (inout APIKeyRecord) -> Void) -> Bool {
+    /// Changes an unrevoked key and writes the audit row; `nil` when there is no such key.
+    private func updateLiveKey(_ id: String, _ audit: AuditEntry, _ change: (inout APIKeyRecord) -> Void) -> APIKeyRecord? {
         state.withLock { state in
-            guard let index = state.apiKeys.firstIndex(where: { $0.id == id && $0.revokedAt == nil }) else { return false }
+            guard let index = state.apiKeys.firstIndex(where: { $0.id == id && $0.revokedAt == nil }) else { return nil }
             change(&state.apiKeys[index])
             state.appendAudit(audit)
-            return true
+            return state.apiKeys[index]
         }
     }
 }

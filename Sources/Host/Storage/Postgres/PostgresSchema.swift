@@ -227,6 +227,19 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        (
+            6,
+            [
+                // Roles, profiles and expiry of API keys (an admin key stays admin, every other key
+                // becomes an operator), and who asked for each certificate under which profile.
+                "ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS role TEXT NOT NULL DEFAULT 'operator'",
+                "UPDATE api_keys SET role = 'admin' WHERE is_admin",
+                "ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS profiles TEXT NOT NULL DEFAULT '[]'",
+                "ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS expires_at BIGINT",
+                "ALTER TABLE certificates ADD COLUMN IF NOT EXISTS profile TEXT",
+                "CREATE INDEX IF NOT EXISTS certificates_by_requester ON certificates (created_by, seq)",
+            ]
+        ),
     ]
 
     /// A trigger function (migration 5) that advances `ocsp_epoch` and notifies its new value on

@@ -10,10 +10,10 @@ extension PostgresStorage {
                 try await connection.query(
                     """
                     INSERT INTO certificates (id, issuer_id, serial, subject, sans, not_before, not_after,
-                        certificate_pem, chain_pem, created_at, created_by)
+                        certificate_pem, chain_pem, created_at, created_by, profile)
                     VALUES (\(record.id), \(record.issuerID), \(record.serial), \(record.subject), \(sans), \(record.notBefore.unixSeconds),
                         \(record.notAfter.unixSeconds), \(record.certificatePEM), \(record.chainPEM), \(record.createdAt.unixSeconds),
-                        \(record.createdBy))
+                        \(record.requestedBy), \(record.profile))
                     RETURNING *
                     """, logger: self.logger))
             try await self.insertAudit(audit, connection)
@@ -37,6 +37,10 @@ extension PostgresStorage {
         if let issuerID = query.issuerID {
             bindings.append(issuerID)
             sql += " AND issuer_id = $\(bindings.count)"
+        }
+        if let requestedBy = query.requestedBy {
+            bindings.append(requestedBy)
+            sql += " AND created_by = $\(bindings.count)"
         }
         if let serial = query.serial {
             bindings.append(serial)
@@ -98,7 +102,8 @@ extension PostgresStorage {
             certificatePEM: try row["certificate_pem"].decode(String.self),
             chainPEM: try row["chain_pem"].decode(String.self),
             createdAt: Date(unixSeconds: try row["created_at"].decode(Int64.self)),
-            createdBy: try row["created_by"].decode(String.self)
+            requestedBy: try row["created_by"].decode(String.self),
+            profile: try row["profile"].decode(String?.self)
         )
     }
 }
