@@ -15,6 +15,10 @@ let package = Package(
     products: [
         .executable(name: "certctl", targets: ["certctl"]),
         .library(name: "ConnectorAPI", targets: ["ConnectorAPI"]),
+        // For a separate package that builds its own certctl with extra Swift connectors.
+        .library(name: "CertctlCommand", targets: ["CertctlCommand"]),
+        .library(name: "IssuingKit", targets: ["IssuingKit"]),
+        .executable(name: "certctl-custom", targets: ["certctl-custom"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -168,11 +172,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "certctl",
+        // The command line as a library, so another package can build a `certctl` with more
+        // connectors (examples/connectors/swift-custom/); the only target that names the built-in ones.
+        .target(
+            name: "CertctlCommand",
             dependencies: [
                 "Host",
                 "ConnectorAPI",
+                "ConnectorSupport",
+                "IssuingKit",
                 "LocalCAConnector",
                 "PKCS11Connector",
                 "ACMEConnector",
@@ -181,7 +189,27 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "certctl",
+            dependencies: ["CertctlCommand"],
+            swiftSettings: swiftSettings
+        ),
+        // A certctl with one more in-process connector, built from the public products only, as a
+        // separate package would (its out-of-tree twin: examples/connectors/swift-custom/build-out-of-tree.sh).
+        .executableTarget(
+            name: "certctl-custom",
+            dependencies: [
+                "CertctlCommand",
+                "ConnectorAPI",
+                "IssuingKit",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "examples/connectors/swift-custom/Sources/certctl-custom",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -15,6 +15,8 @@ packages=(
     pebble         # the ACME test CA the acme connector tests start on loopback
     postgresql     # the tests start a throwaway cluster (scripts/postgres.sh) for the PostgreSQL backend
     sqlite3        # the disaster-recovery runbook (docs/disaster-recovery.md) uses the sqlite3 CLI; tests run it
+    python3-cryptography # the python-ca example plugin runs on the system python3 (its shebang), as operators run it
+    golang-go      # the go-ca example plugin (standard library only); tests build it
 )
 
 missing=()

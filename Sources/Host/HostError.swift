@@ -5,7 +5,7 @@ public struct HostError: Error, Sendable, CustomStringConvertible {
         enum Backing: String, Hashable {
             case badRequest, unauthorized, forbidden, notFound, conflict, payloadTooLarge, unprocessable
             case tooManyRequests, preIssuanceCheck
-            case badGateway, unavailable, gatewayTimeout, internalFailure, configuration
+            case badGateway, unavailable, gatewayTimeout, internalFailure, configuration, busy
         }
         let backing: Backing
 
@@ -38,6 +38,8 @@ public struct HostError: Error, Sendable, CustomStringConvertible {
         public static let internalFailure = Code(backing: .internalFailure)
         /// A configuration error (startup only).
         public static let configuration = Code(backing: .configuration)
+        /// A listen address or the data directory is already in use (startup only; exit 75).
+        public static let busy = Code(backing: .busy)
 
         public var description: String { backing.rawValue }
     }

@@ -173,13 +173,17 @@ import Testing
             extra: "    timeout: 1s\n    env:\n      PYTHON_CA_SIGN_DELAY: \"5\"")
         #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"]).status == 0)
         try await ServerProcess.with(certctl, arguments: ["--config", config.path]) { server in
-            // The start-up CRL and OCSP-responder signatures time out first (and fail any call sharing
-            // that plugin process with 503); after them, this call's own signature is the one timed out.
-            try await Task.sleep(for: .seconds(2.5))
-            let started = ContinuousClock.now
-            let slow = try await Self.issue(server, "iss-plugin", "slow")
-            #expect(ContinuousClock.now - started < .seconds(4))
-            #expect(slow.status == 504 && slow.text.contains("did not answer sign within"), "\(slow.text)")
+            // The start-up key check, CRL and OCSP-responder signatures time out first (and fail any
+            // call sharing that plugin process with 503); once they are done, a call's own signature
+            // is the one timed out. Every call ends within the limit, whichever it is.
+            var slow: HTTPResult?
+            for _ in 0..<5 where slow?.status != 504 {
+                let started = ContinuousClock.now
+                slow = try await Self.issue(server, "iss-plugin", "slow")
+                #expect(ContinuousClock.now - started < .seconds(4))
+                #expect(slow?.status == 504 || slow?.status == 503, "\(slow?.text ?? "")")
+            }
+            #expect(slow?.status == 504 && slow?.text.contains("did not answer sign within") == true, "\(slow?.text ?? "")")
             #expect(try await Self.issue(server, "iss-local", "fast").status == 201)
         }
     }

@@ -60,7 +60,7 @@ struct FlakySigningConnector: CASigningConnector {
             id: "iss-test", type: "test", maxValiditySeconds: 86_400, defaultValiditySeconds: 86_400,
             options: ConnectorOptions([:], baseDirectory: directory, issuerID: "iss-test")
         )
-        issuers = IssuerDirectory([LoadedIssuer(settings: issuerSettings, connector: connector)])
+        issuers = IssuerDirectory([try LoadedIssuer(settings: issuerSettings, connector: connector)])
         settings = RevocationSettings(ocspResponderKeyDirectory: directory.appendingPathComponent("ocsp-keys"))
     }
 
@@ -121,7 +121,7 @@ struct FlakySigningConnector: CASigningConnector {
             id: "iss-remote", type: "remote", maxValiditySeconds: 86_400, defaultValiditySeconds: 86_400,
             options: ConnectorOptions([:], baseDirectory: directory, issuerID: "iss-remote")
         )
-        let remote = IssuerDirectory([LoadedIssuer(settings: settings, connector: RemoteConnector(chain: [root]))])
+        let remote = IssuerDirectory([try LoadedIssuer(settings: settings, connector: RemoteConnector(chain: [root]))])
         let crl = CRLService(storage: storage, issuers: remote, settings: self.settings, metrics: metrics, logger: Logger(label: "test"))
         let error = await #expect(throws: HostError.self) { try await crl.current(issuerID: "iss-remote") }
         #expect(error?.code == .notFound)

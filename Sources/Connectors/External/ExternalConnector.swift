@@ -49,10 +49,31 @@ public enum ExternalConnector: ConnectorFactory {
                 throw ConnectorError.invalidConfiguration("issuer \(id): a 'sign' plugin must return its CA certificate from describe")
             }
             let signer = try PluginSigner(supervisor: supervisor, publicKey: ca.publicKey, issuerID: id)
+            try await checkKey(signer, supervisor: supervisor, issuerID: id)
             let issuer = try SignerBackedIssuer(chain, signer: signer, issuerID: id)
             return ExternalSigningConnector(issuer: issuer, supervisor: supervisor, handshake: handshake)
         }
         return ExternalIssuingConnector(id: id, supervisor: supervisor, handshake: handshake, chain: chain)
+    }
+
+    /// The CA certificate came from the plugin: one signature over a fixed message shows its key is
+    /// the signer's. A signature that does not verify stops start-up; a plugin that cannot sign
+    /// right now (timeout, its backend down) only gets a warning — every later signature is
+    /// verified before use anyway.
+    static func checkKey(_ signer: PluginSigner, supervisor: PluginSupervisor, issuerID id: String) async throws {
+        let message = PluginSigner.keyCheckMessage
+        let result: PluginProtocol.SignResult
+        do {
+            result = try await supervisor.call("sign", signer.signParams(for: message), as: PluginProtocol.SignResult.self)
+        } catch let error as ConnectorError {
+            Logger(label: "certctl.plugin").warning(
+                "start-up key check skipped: the plugin did not sign", metadata: ["issuer": "\(id)", "error": "\(error.message)"])
+            return
+        }
+        if let problem = signer.problem(with: result.signature, over: message) {
+            throw ConnectorError.invalidConfiguration(
+                "issuer \(id): the start-up key check failed: \(problem) (does the plugin hold the CA certificate's key?)")
+        }
     }
 
     /// The plugin's environment: only PATH, HOME, LANG and TZ of the host's (so database URLs and

@@ -18,6 +18,12 @@ public struct ExternalIssuingConnector: SupervisedPluginConnector {
     public func caChain() async throws -> [Certificate] { chain }
 
     public func issue(_ request: IssueRequest) async throws -> IssueResponse {
+        try await Self.issue(request, supervisor: supervisor)
+    }
+
+    /// `issue` on the plugin: the certificate must parse and carry the CSR's key (the host checks
+    /// names and validity against the policy afterwards). A refused answer is a 502, logged once.
+    static func issue(_ request: IssueRequest, supervisor: PluginSupervisor) async throws -> IssueResponse {
         let urls = request.publicationURLs
         let params = PluginProtocol.IssueParams(
             csrPem: try request.csr.serializeAsPEM().pemString + "\n",
@@ -30,12 +36,12 @@ public struct ExternalIssuingConnector: SupervisedPluginConnector {
         let chain: [Certificate]
         do {
             certificate = try Certificate(pemEncoded: result.certificatePem)
-            chain = try ExternalConnector.parseChain(result.chainPem ?? "", issuerID: id)
+            chain = try ExternalConnector.parseChain(result.chainPem ?? "", issuerID: supervisor.issuerID)
         } catch {
-            throw ConnectorError(.upstreamFailure, "issuer \(id): the plugin's issue result holds no valid PEM certificate")
+            throw await supervisor.refusedAnswer("issue", "the plugin's issue result holds no valid PEM certificate")
         }
         guard certificate.publicKey == request.csr.publicKey else {
-            throw ConnectorError(.upstreamFailure, "issuer \(id): the plugin returned a certificate for a different key than the CSR's")
+            throw await supervisor.refusedAnswer("issue", "the plugin returned a certificate for a different key than the CSR's")
         }
         return IssueResponse(certificate: certificate, chain: chain)
     }

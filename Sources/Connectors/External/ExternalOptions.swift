@@ -66,7 +66,7 @@ struct ExternalOptions: Sendable {
         throw options.invalid("command[0] '\(name)' is not an executable in PATH")
     }
 
-    /// Refuses to launch an executable whose SHA-256 is not the pinned one.
+    /// Refuses to launch an executable whose SHA-256 is not the pinned one (`unavailable`).
     func verifyPin(issuerID: String) throws {
         guard let sha256 else { return }
         guard let data = FileManager.default.contents(atPath: executable.path) else {
@@ -74,9 +74,12 @@ struct ExternalOptions: Sendable {
         }
         let actual = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
         guard actual == sha256 else {
+            // `unavailable` (503) at a restart; start-up turns any launch failure into a
+            // configuration error that stops `serve`.
             throw ConnectorError(
-                .invalidConfiguration,
-                "issuer \(issuerID): \(executable.path) has sha256 \(actual), not the pinned \(sha256); refusing to run it")
+                .unavailable,
+                "issuer \(issuerID): sha256 mismatch: \(executable.path) has sha256 \(actual), not the pinned \(sha256); refusing to run it"
+            )
         }
     }
 }

@@ -19,9 +19,11 @@ import Synchronization
 /// Everything mutable is in `state` (a `Mutex`); the child, its pid and its pipe ends are
 /// immutable after ``launch(options:issuerID:environment:logger:)``.
 final class PluginProcess: Sendable {
-    /// Why a call could not be answered: the child exited or broke the protocol.
+    /// Why a call could not be answered: the child exited (HTTP 503) or broke the protocol
+    /// (HTTP 502; already logged by the process).
     struct Failure: Error, Sendable {
         var reason: String
+        var protocolViolation = false
     }
 
     private struct Pending {
@@ -36,6 +38,7 @@ final class PluginProcess: Sendable {
         var handshakeWaiter: CheckedContinuation<Data, any Error>?
         var sawHandshake = false
         var ended: String?
+        var endedByViolation = false
         var stdinClosed = false
     }
 
@@ -80,6 +83,8 @@ final class PluginProcess: Sendable {
 
     var isRunning: Bool { state.withLock { $0.ended == nil } }
     var endReason: String? { state.withLock { $0.ended } }
+    /// Whether the child was killed for breaking the protocol (already logged).
+    var endedByViolation: Bool { state.withLock { $0.endedByViolation } }
 
     // MARK: Calls
 
@@ -89,7 +94,7 @@ final class PluginProcess: Sendable {
             try await withCheckedThrowingContinuation { continuation in
                 let ready: Result<Data, any Error>? = state.withLock { state in
                     if let line = state.handshakeLine { return .success(line) }
-                    if let ended = state.ended { return .failure(Failure(reason: ended)) }
+                    if let ended = state.ended { return .failure(Failure(reason: ended, protocolViolation: state.endedByViolation)) }
                     state.handshakeWaiter = continuation
                     return nil
                 }
@@ -111,13 +116,13 @@ final class PluginProcess: Sendable {
         let line = encoded
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let refused: String? = state.withLock { state in
-                    if let ended = state.ended { return ended }
+                let refused: Failure? = state.withLock { state in
+                    if let ended = state.ended { return Failure(reason: ended, protocolViolation: state.endedByViolation) }
                     state.pending[id] = Pending(method: method, continuation: continuation)
                     return nil
                 }
                 if let refused {
-                    continuation.resume(throwing: Failure(reason: refused))
+                    continuation.resume(throwing: refused)
                     return
                 }
                 if Task.isCancelled { finish(id, .failure(CancellationError())) }
@@ -225,24 +230,38 @@ final class PluginProcess: Sendable {
         }
     }
 
-    /// Kills a child that broke the protocol; its waiting calls fail with `reason`.
+    /// Kills a child that broke the protocol, logging it once (a warning with the issuer and the
+    /// plugin's pid); its waiting calls fail with `reason` as protocol violations (HTTP 502).
     func protocolViolation(_ reason: String) {
-        logger.error("plugin protocol violation; killing it", metadata: ["issuer": "\(issuerID)", "reason": "\(reason)"])
+        logger.warning(
+            "plugin protocol violation; killing it", metadata: ["issuer": "\(issuerID)", "plugin_pid": "\(pid)", "reason": "\(reason)"])
+        end(reason, violation: true)
+        kill()
+    }
+
+    /// Kills a child for `reason` without logging (the caller logs); its waiting calls fail with
+    /// `reason`.
+    func terminate(_ reason: String) {
         end(reason)
         kill()
     }
 
     /// Records why the child is gone (first reason wins) and fails everything waiting on it.
-    private func end(_ reason: String) {
-        let (waiting, handshakeWaiter) = state.withLock { state -> ([Pending], CheckedContinuation<Data, any Error>?) in
-            if state.ended == nil { state.ended = reason }
+    private func end(_ reason: String, violation: Bool = false) {
+        let (waiting, handshakeWaiter, ended, byViolation) = state.withLock {
+            state -> ([Pending], CheckedContinuation<Data, any Error>?, String, Bool) in
+            if state.ended == nil {
+                state.ended = reason
+                state.endedByViolation = violation
+            }
             let waiting = Array(state.pending.values)
             state.pending.removeAll()
-            return (waiting, state.handshakeWaiter.take())
+            return (waiting, state.handshakeWaiter.take(), state.ended ?? reason, state.endedByViolation)
         }
-        let ended = endReason ?? reason
-        handshakeWaiter?.resume(throwing: Failure(reason: ended))
-        for call in waiting { call.continuation.resume(throwing: Failure(reason: "\(ended) during \(call.method)")) }
+        handshakeWaiter?.resume(throwing: Failure(reason: ended, protocolViolation: byViolation))
+        for call in waiting {
+            call.continuation.resume(throwing: Failure(reason: "\(ended) during \(call.method)", protocolViolation: byViolation))
+        }
         closeStdin()
     }
 

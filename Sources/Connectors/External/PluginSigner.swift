@@ -25,6 +25,10 @@ struct PluginSigner: CASigner {
         signatureAlgorithm = keyType.caSignatureAlgorithm
     }
 
+    /// What start-up (and `certctl plugin check`) has the plugin sign to show its key is the CA
+    /// certificate's.
+    static let keyCheckMessage = Array("certctl: does this plugin hold the CA certificate's key?".utf8)
+
     var algorithmName: String {
         switch signatureAlgorithm {
         case .ecdsaWithSHA256: "ecdsa-with-SHA256"
@@ -33,19 +37,25 @@ struct PluginSigner: CASigner {
         }
     }
 
-    func sign(_ bytes: [UInt8]) async throws -> [UInt8] {
+    /// The `sign` parameters for `bytes`: the algorithm and the digest the host computed.
+    func signParams(for bytes: [UInt8]) -> PluginProtocol.SignParams {
         let digest: [UInt8] =
             signatureAlgorithm == .ecdsaWithSHA384 ? Array(SHA384.hash(data: bytes)) : Array(SHA256.hash(data: bytes))
+        return PluginProtocol.SignParams(algorithm: algorithmName, digest: Data(digest).base64EncodedString())
+    }
+
+    func sign(_ bytes: [UInt8]) async throws -> [UInt8] {
         let result = try await supervisor.call(
-            "sign", PluginProtocol.SignParams(algorithm: algorithmName, digest: Data(digest).base64EncodedString()),
-            as: PluginProtocol.SignResult.self)
-        guard let signature = Data(base64Encoded: result.signature).map(Array.init) else {
-            throw ConnectorError(.upstreamFailure, "issuer \(issuerID): the plugin's signature is not base64")
-        }
-        guard verifies(signature, over: bytes) else {
-            throw ConnectorError(.upstreamFailure, "issuer \(issuerID): the plugin's signature does not verify with the CA public key")
-        }
-        return signature
+            "sign", signParams(for: bytes), as: PluginProtocol.SignResult.self,
+            check: { [self] result in problem(with: result.signature, over: bytes) })
+        return Array(Data(base64Encoded: result.signature) ?? Data())
+    }
+
+    /// Why `signature` (base64) is not this CA's signature over `bytes`; `nil` when it is.
+    func problem(with signature: String, over bytes: [UInt8]) -> String? {
+        guard let decoded = Data(base64Encoded: signature).map(Array.init) else { return "the plugin's signature is not base64" }
+        guard verifies(decoded, over: bytes) else { return "the plugin's signature does not verify with the CA public key" }
+        return nil
     }
 
     private func verifies(_ signature: [UInt8], over bytes: [UInt8]) -> Bool {

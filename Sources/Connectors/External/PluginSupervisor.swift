@@ -33,25 +33,54 @@ actor PluginSupervisor {
     // MARK: Calls
 
     /// Calls `method` on the plugin, starting it when needed, within `timeout`.
-    func call<Result: Decodable & Sendable>(_ method: String, _ params: some Encodable & Sendable, as type: Result.Type) async throws
-        -> Result
-    {
+    ///
+    /// Failures map to the HTTP statuses of `docs/connectors/external-protocol.md`: the plugin
+    /// exited (or could not be restarted) → `unavailable` (503); it broke the protocol →
+    /// `upstreamFailure` (502); no answer within `timeout` → `timedOut` (504); its own error answer →
+    /// by its code. Each is logged once, at warning, with the issuer and the plugin's pid.
+    /// - Parameter check: a problem with a well-formed result (e.g. a signature that does not
+    ///   verify), reported as `upstreamFailure`.
+    func call<Result: Decodable & Sendable>(
+        _ method: String, _ params: some Encodable & Sendable, as type: Result.Type, check: (@Sendable (Result) -> String?)? = nil
+    ) async throws -> Result {
         let process = try await running()
         let line: Data
         do {
             line = try await Self.within(options.timeout) { try await process.call(method, params: params) }
         } catch is PluginTimeout {
-            process.protocolViolation("the plugin did not answer \(method) within \(options.timeout)")
-            retire(process, "it did not answer \(method) within \(options.timeout)")
+            let reason = "the plugin did not answer \(method) within \(options.timeout)"
+            process.terminate(reason)
+            retire(process, reason)
             throw ConnectorError(
                 .timedOut, "issuer \(issuerID): plugin did not answer \(method) within \(options.timeout); it was restarted")
         } catch let failure as PluginProcess.Failure {
-            retire(process, failure.reason)
-            throw ConnectorError(.unavailable, "issuer \(issuerID): \(failure.reason)")
+            retire(process, failure.reason, alreadyLogged: failure.protocolViolation)
+            throw ConnectorError(failure.protocolViolation ? .upstreamFailure : .unavailable, "issuer \(issuerID): \(failure.reason)")
         }
-        let result = try decode(line, method: method, as: Result.self)
+        let result: Result
+        do {
+            result = try decode(line, method: method, as: Result.self)
+        } catch let error as ConnectorError {
+            logger.warning(
+                "plugin answered with an error or an invalid result",
+                metadata: ["issuer": "\(issuerID)", "plugin_pid": "\(process.pid)", "method": "\(method)", "error": "\(error.message)"])
+            throw error
+        }
+        if let problem = check?(result) { throw refusedAnswer(method, problem) }
         failures = 0
         return result
+    }
+
+    /// Logs (once, at warning, with the plugin's pid) and returns the error for a well-formed
+    /// answer the host refuses to use (HTTP 502).
+    func refusedAnswer(_ method: String, _ problem: String) -> ConnectorError {
+        logger.warning(
+            "plugin answer refused",
+            metadata: [
+                "issuer": "\(issuerID)", "plugin_pid": "\(current.map { "\($0.pid)" } ?? "-")", "method": "\(method)",
+                "problem": "\(problem)",
+            ])
+        return ConnectorError(.upstreamFailure, "issuer \(issuerID): \(problem)")
     }
 
     /// A response line's result, or the plugin's JSON-RPC error as a ``ConnectorError``.
@@ -86,7 +115,7 @@ actor PluginSupervisor {
         while true {
             if let current {
                 if current.isRunning { return current }
-                retire(current, current.endReason ?? "the plugin exited")
+                retire(current, current.endReason ?? "the plugin exited", alreadyLogged: current.endedByViolation)
             }
             if starting { return try await withCheckedThrowingContinuation { waiters.append($0) } }
             guard let notBefore, ContinuousClock.now < notBefore else { break }
@@ -115,25 +144,28 @@ actor PluginSupervisor {
         }
     }
 
-    /// Forgets a child that failed (once, however many callers saw it fail) and schedules the restart.
-    private func retire(_ process: PluginProcess, _ reason: String) {
+    /// Forgets a child that failed (once, however many callers saw it fail) and schedules the
+    /// restart; logs the failure unless the process already did.
+    private func retire(_ process: PluginProcess, _ reason: String, alreadyLogged: Bool = false) {
         guard current === process else { return }
         current = nil
-        recordFailure(reason)
+        recordFailure(reason, pid: process.pid, log: !alreadyLogged)
     }
 
     static func milliseconds(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
-    private func recordFailure(_ reason: String) {
+    private func recordFailure(_ reason: String, pid: Int32? = nil, log: Bool = true) {
         failures += 1
         lastFailure = reason
         // First restart at once; then 0.5 s, 1 s, 2 s, … up to max_restart_backoff.
         let delay = failures <= 1 ? Duration.zero : min(options.maxRestartBackoff, .milliseconds(500) * (1 << min(failures - 2, 16)))
         notBefore = ContinuousClock.now + delay
-        logger.warning(
-            "plugin failed", metadata: ["issuer": "\(issuerID)", "reason": "\(reason)", "restart_in_ms": "\(Self.milliseconds(delay))"])
+        guard log else { return }
+        var metadata: Logger.Metadata = ["issuer": "\(issuerID)", "reason": "\(reason)", "restart_in_ms": "\(Self.milliseconds(delay))"]
+        if let pid { metadata["plugin_pid"] = "\(pid)" }
+        logger.warning("plugin failed", metadata: metadata)
     }
 
     /// Pin check, spawn, handshake (protocol version, capabilities), `describe`.
@@ -147,7 +179,9 @@ actor PluginSupervisor {
             } catch is PluginTimeout {
                 throw ConnectorError(.timedOut, "issuer \(issuerID): the plugin sent no handshake within \(options.timeout)")
             } catch let failure as PluginProcess.Failure {
-                throw ConnectorError(.unavailable, "issuer \(issuerID): \(failure.reason) before its handshake")
+                throw ConnectorError(
+                    failure.protocolViolation ? .upstreamFailure : .unavailable,
+                    "issuer \(issuerID): \(failure.reason) before its handshake")
             }
             let greeting = try checkHandshake(line)
             let described = try await describe(process)
@@ -205,7 +239,7 @@ actor PluginSupervisor {
         } catch is PluginTimeout {
             throw ConnectorError(.timedOut, "issuer \(issuerID): the plugin did not answer describe within \(options.timeout)")
         } catch let failure as PluginProcess.Failure {
-            throw ConnectorError(.unavailable, "issuer \(issuerID): \(failure.reason)")
+            throw ConnectorError(failure.protocolViolation ? .upstreamFailure : .unavailable, "issuer \(issuerID): \(failure.reason)")
         }
         return try decode(line, method: "describe", as: PluginProtocol.DescribeResult.self).caChainPem ?? ""
     }

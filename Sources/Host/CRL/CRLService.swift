@@ -33,13 +33,14 @@ public final class CRLService: Sendable {
         self.now = now
     }
 
-    /// Issuers the host publishes CRLs for: those whose connector exposes a CA signer.
-    var publishingIssuers: [LoadedIssuer] { issuers.all.filter { $0.signing != nil } }
+    /// Issuers the host publishes CRLs for: those whose connector exposes a CA signer allowed to
+    /// sign CRLs (``LoadedIssuer/publishesCRL``).
+    var publishingIssuers: [LoadedIssuer] { issuers.all.filter(\.publishesCRL) }
 
     /// The CRL to serve: the cached one while it is valid, else a new one.
     /// - Throws: `notFound` for unknown issuers and issuers without a CRL.
     func current(issuerID: String) async throws -> StoredCRL {
-        guard let issuer = issuers[issuerID], issuer.signing != nil else {
+        guard let issuer = issuers[issuerID], issuer.publishesCRL else {
             throw HostError(.notFound, "no CRL for issuer '\(issuerID)'")
         }
         let now = self.now()
@@ -72,7 +73,7 @@ public final class CRLService: Sendable {
     }
 
     private func generate(_ issuer: LoadedIssuer) async throws -> StoredCRL {
-        guard let signing = issuer.signing else { throw HostError(.notFound, "issuer \(issuer.id) has no CRL") }
+        guard let signing = issuer.crlSigning else { throw HostError(.notFound, "issuer \(issuer.id) has no CRL") }
         let started = now()
         let clock = ContinuousClock.now
         var number: Int64?

@@ -63,7 +63,7 @@ public final class RevocationScheduler: Service, Sendable {
 
     private func regenerateAfterRevocations() async {
         for await issuerID in revocations {
-            guard let issuer = crl.issuers[issuerID], issuer.signing != nil else { continue }
+            guard let issuer = crl.issuers[issuerID], issuer.publishesCRL else { continue }
             do {
                 try await crl.regenerate(issuer, fresh: true)
             } catch {
@@ -94,23 +94,30 @@ public final class RevocationScheduler: Service, Sendable {
         }
     }
 
+    /// Signs a new CRL for `issuer` when its stored one is due (or always with `signAll`).
+    private func regenerateIfDue(_ issuer: LoadedIssuer, now: Date, signAll: Bool) async {
+        do {
+            // The database's CRL may come from another instance. A missing row (deleted by an
+            // operator, or a restored database) is regenerated now, whatever is in memory.
+            let latest = try await storage.latestCRL(issuerID: issuer.id)
+            let age = latest.map { now.timeIntervalSince($0.thisUpdate) } ?? .infinity
+            let due = TimeInterval(interval.components.seconds) - (jitter[issuer.id] ?? 0)
+            if signAll || age >= due || (latest?.nextUpdate ?? .distantPast) <= now {
+                try await crl.regenerate(issuer, fresh: false)
+            }
+        } catch {
+            logger.error("scheduled CRL generation failed", metadata: ["issuer": "\(issuer.id)", "error": "\(error)"])
+        }
+    }
+
     /// One pass: due CRLs (all of them with `signAll`), due responder rotations, cache pruning.
     /// Errors are logged and retried next tick.
     func runOnce(signAll: Bool = false) async {
         let now = self.now()
-        for issuer in crl.publishingIssuers {
+        for issuer in crl.issuers.all {
             guard let signing = issuer.signing else { continue }
-            do {
-                // The database's CRL may come from another instance. A missing row (deleted by an
-                // operator, or a restored database) is regenerated now, whatever is in memory.
-                let latest = try await storage.latestCRL(issuerID: issuer.id)
-                let age = latest.map { now.timeIntervalSince($0.thisUpdate) } ?? .infinity
-                let due = TimeInterval(interval.components.seconds) - (jitter[issuer.id] ?? 0)
-                if signAll || age >= due || (latest?.nextUpdate ?? .distantPast) <= now {
-                    try await crl.regenerate(issuer, fresh: false)
-                }
-            } catch {
-                logger.error("scheduled CRL generation failed", metadata: ["issuer": "\(issuer.id)", "error": "\(error)"])
+            if issuer.publishesCRL {
+                await regenerateIfDue(issuer, now: now, signAll: signAll)
             }
             do {
                 _ = try await responders.responder(for: issuer, signing: signing)

@@ -1,4 +1,5 @@
 import ConnectorAPI
+import Foundation
 import Hummingbird
 import Logging
 
@@ -19,7 +20,9 @@ struct HealthController {
             guard !issuers.issuers.isEmpty else { throw HostError(.unavailable, "no issuers loaded") }
             var problems: [String] = []
             for issuer in issuers.all {
-                if let health = issuer.connector as? any HealthReportingConnector, let problem = await health.healthProblem() {
+                if let problem = issuer.caProblem(now: Date()) {
+                    problems.append(ConnectorError.naming(issuer: issuer.id, problem))
+                } else if let health = issuer.connector as? any HealthReportingConnector, let problem = await health.healthProblem() {
                     problems.append(ConnectorError.naming(issuer: issuer.id, problem))
                 }
             }

@@ -57,7 +57,7 @@ struct IssuerController {
                         // What this host publishes: CRL and OCSP exactly when the connector's CA
                         // key signs through the host.
                         capabilities: .init(
-                            crl: issuer.signing != nil, ocsp: issuer.signing != nil, revoke: issuer.connector.capabilities.revoke),
+                            crl: issuer.publishesCRL, ocsp: issuer.signing != nil, revoke: issuer.connector.capabilities.revoke),
                         caCertificatePEM: try ca.map { try $0.pemText },
                         maxValidityDays: issuer.settings.maxValiditySeconds / 86_400,
                         defaultValidityDays: issuer.settings.defaultValiditySeconds / 86_400

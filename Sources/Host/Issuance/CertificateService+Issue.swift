@@ -42,6 +42,7 @@ extension CertificateService {
             let seconds = max(1, Int(retryAfter.components.seconds) + 1)
             throw HostError.tooManyRequests("issuance rate limit reached for this key; retry in \(seconds) s", retryAfterSeconds: seconds)
         }
+        if let problem = issuer.caProblem(now: now) { throw HostError(.unavailable, "issuer \(issuerID): \(problem)") }
         if let days = request.validityDays, days < 1 { throw HostError(.badRequest, "validity_days must be a positive integer") }
         let csr = try CSRValidator.validate(pem: request.csrPEM)
         let chain = issuer.signing == nil ? nil : try await issuer.connector.caChain()

@@ -100,14 +100,15 @@ public struct CertificateService: Sendable {
     }
 
     /// URLs under `CERTCTL_PUBLIC_BASE_URL` that this host serves for `issuer`: always the CA
-    /// certificate; OCSP and CRL only when the host can sign them (the connector exposes a signer).
+    /// certificate; OCSP and CRL only when the host can sign them (the connector exposes a signer,
+    /// and for the CRL its CA certificate allows cRLSign).
     func publicationURLs(for issuer: LoadedIssuer) -> PublicationURLs {
         let base = "\(publicBaseURL)/.well-known/pki"
         let signs = issuer.signing != nil
         return PublicationURLs(
             caIssuers: "\(base)/ca/\(issuer.id)",
             ocsp: signs ? "\(base)/ocsp/\(issuer.id)" : nil,
-            crlDistributionPoint: signs ? "\(base)/crl/\(issuer.id)" : nil
+            crlDistributionPoint: issuer.publishesCRL ? "\(base)/crl/\(issuer.id)" : nil
         )
     }
 }

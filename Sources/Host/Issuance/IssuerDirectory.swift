@@ -1,5 +1,6 @@
 import ConnectorAPI
 import Foundation
+import IssuingKit
 
 /// The issuers this host serves, by id.
 public struct IssuerDirectory: Sendable {
@@ -30,9 +31,11 @@ public struct IssuerDirectory: Sendable {
                 if connector is any CASigningConnector, try await connector.caChain().isEmpty {
                     throw HostError.configuration("issuer \(issuer.id): the connector returned no CA certificate")
                 }
-                loaded.append(LoadedIssuer(settings: issuer, connector: connector))
+                loaded.append(try LoadedIssuer(settings: issuer, connector: connector))
             } catch let error as ConnectorError {
                 throw HostError.configuration(ConnectorError.naming(issuer: issuer.id, error.message))
+            } catch let refusal as CACertificateCheck.Refusal {
+                throw HostError.configuration("issuer \(issuer.id): \(refusal)")
             }
         }
         return IssuerDirectory(loaded)

@@ -34,7 +34,16 @@ public struct CertctlServer: Sendable {
 
     /// Runs until a shutdown signal.
     /// - Parameter printLine: where the bootstrapped admin key is printed (stdout).
+    /// - Throws: `busy` (exit 75) when another `serve` holds this SQLite data directory or a
+    ///   listen address is taken — the first before any plugin starts.
     public func run(printLine: @Sendable (String) -> Void = { print($0) }) async throws {
+        var lock: DataDirectoryLock?
+        if case .sqlite = configuration.database {
+            try? FileManager.default.createDirectory(
+                at: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            lock = try DataDirectoryLock.acquire(dataDirectory: configuration.dataDirectory)
+        }
+        defer { lock?.release() }
         try await HostRuntime.withStorage(configuration, logger: logger) { storage in
             try await serve(storage: storage, printLine: printLine)
         }
@@ -98,7 +107,7 @@ public struct CertctlServer: Sendable {
 
     private func application(_ router: Router<HostRequestContext>, server: HTTPServerBuilder, listen: ListenAddress) -> some Service {
         let logger = self.logger
-        return Application(
+        let application = Application(
             router: router,
             server: server,
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: nil),
@@ -107,6 +116,7 @@ public struct CertctlServer: Sendable {
             },
             logger: logger
         )
+        return ListenerService(application: application, address: listen)
     }
 
     /// The configured certificate and key, or the bootstrapped development pair (created when missing or stale).
@@ -114,8 +124,11 @@ public struct CertctlServer: Sendable {
         if configuration.tlsCertificateFile == nil {
             let dev = TLSBootstrap(dataDirectory: configuration.dataDirectory)
             if !dev.isCurrent() {
-                // Without configured issuers the development issuer issues it; otherwise it is self-signed.
-                let issuerID = configuration.issuers.isEmpty ? configuration.developmentIssuer?.id : nil
+                // The development issuer's id (`iss-local`) issues it when it is served — bootstrapped
+                // without configured issuers, or configured by that id with a CA signer (so a config
+                // that adds a plugin next to `iss-local` keeps `--cacert <iss-local's CA>` working);
+                // otherwise it is self-signed (docs/connectors/external.md).
+                let issuerID = configuration.developmentIssuer.map(\.id).flatMap { id in issuers[id]?.signing == nil ? nil : id }
                 try await dev.create(
                     issue: issuerID.flatMap { issuers[$0] }.map { issuer in
                         { csr in

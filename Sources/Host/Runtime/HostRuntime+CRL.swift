@@ -27,6 +27,9 @@ extension HostRuntime {
                 guard issuer.signing != nil else {
                     throw HostError(.notFound, "issuer '\(issuerID)' has no CRL: its connector has no CA signer")
                 }
+                guard issuer.publishesCRL else {
+                    throw HostError(.notFound, "issuer '\(issuerID)' has no CRL: its CA certificate's keyUsage lacks cRLSign")
+                }
                 let service = CRLService(
                     storage: storage, issuers: issuers, settings: configuration.revocation, metrics: HostMetrics(), logger: logger)
                 let crl = try await service.regenerate(issuer, fresh: true)

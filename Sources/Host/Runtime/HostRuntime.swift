@@ -51,7 +51,19 @@ public enum HostRuntime {
             )
             logger.notice("bootstrapped issuer", metadata: ["issuer": "\(dev.id)", "subject": "\(certificate.subject)"])
         }
-        return try await IssuerDirectory.load(
+        let issuers = try await IssuerDirectory.load(
             configuration.effectiveIssuers, registry: registry, dataDirectory: configuration.dataDirectory, services: services)
+        for issuer in issuers.all where issuer.signing != nil {
+            if !issuer.publishesCRL {
+                logger.warning(
+                    "the CA certificate's keyUsage lacks cRLSign: no CRL is published for this issuer (OCSP still is)",
+                    metadata: ["issuer": "\(issuer.id)"])
+            }
+            if let problem = issuer.caProblem(now: Date()) {
+                logger.warning(
+                    "\(problem): this issuer is unhealthy and refuses issuance; the others serve", metadata: ["issuer": "\(issuer.id)"])
+            }
+        }
+        return issuers
     }
 }

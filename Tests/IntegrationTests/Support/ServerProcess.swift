@@ -51,7 +51,7 @@ final class ServerProcess: @unchecked Sendable {
                 if exited == nil { try await Task.sleep(for: .milliseconds(100)) }
             }
             if let exited {
-                if attempt < 4, log().contains("Address already in use") { continue }
+                if attempt < 4, log().contains("already in use") { continue }
                 throw TestFailure("certctl serve exited \(exited): \(log())")
             }
             child.signal(SIGKILL)

@@ -30,12 +30,12 @@ import X509
     }
 
     func service(_ answer: @escaping @Sendable (IssueRequest) async throws -> IssueResponse, maxValidity: Int64 = 90 * 86_400)
-        -> CertificateService
+        throws -> CertificateService
     {
         let settings = IssuerSettings(
             id: "iss-up", type: "scripted", maxValiditySeconds: maxValidity, defaultValiditySeconds: 30 * 86_400,
             options: ConnectorOptions([:], baseDirectory: URL(fileURLWithPath: "/"), issuerID: "iss-up"))
-        let directory = IssuerDirectory([LoadedIssuer(settings: settings, connector: ScriptedConnector(answer: answer))])
+        let directory = IssuerDirectory([try LoadedIssuer(settings: settings, connector: ScriptedConnector(answer: answer))])
         return CertificateService(storage: storage, issuers: directory, publicBaseURL: "https://pki.test")
     }
 
@@ -56,7 +56,7 @@ import X509
     }
 
     @Test func anExtraNameIsA502AndNothingIsStored() async throws {
-        let error = try await issue(service(signed { $0.subjectAlternativeNames.append(.dnsName("extra.example.test")) }))
+        let error = try await issue(try service(signed { $0.subjectAlternativeNames.append(.dnsName("extra.example.test")) }))
         #expect(error?.code == .badGateway)
         #expect(
             error?.message
@@ -68,8 +68,8 @@ import X509
 
     @Test func anotherKeyOrATooLongValidityIsA502() async throws {
         let otherKey = try TestPKI.csr(key: Certificate.PrivateKey(P256.Signing.PrivateKey()))
-        #expect(try await issue(service(signed { $0.csr = otherKey }))?.message.contains("for a different public key") == true)
-        let long = try await issue(service(signed { $0.notAfter = Date().addingTimeInterval(20 * 86_400) }, maxValidity: 10 * 86_400))
+        #expect(try await issue(try service(signed { $0.csr = otherKey }))?.message.contains("for a different public key") == true)
+        let long = try await issue(try service(signed { $0.notAfter = Date().addingTimeInterval(20 * 86_400) }, maxValidity: 10 * 86_400))
         #expect(long?.message.contains("valid longer than profile default's 10 days") == true)
         #expect(try await storage.certificates(CertificateQuery(limit: 5, now: Date())).isEmpty)
     }

@@ -23,7 +23,7 @@ try:
     from cryptography.hazmat.primitives.asymmetric import ec, utils
     from cryptography.x509.oid import NameOID
 except ImportError:
-    sys.stderr.write("python-ca: the 'cryptography' package is missing (scripts/install-deps.sh installs it into .venv)\n")
+    sys.stderr.write("python-ca: the 'cryptography' package is missing (Debian: apt-get install python3-cryptography)\n")
     sys.exit(1)
 
 PROTOCOL = 1

@@ -19,6 +19,11 @@ struct Serve: AsyncParsableCommand {
             try await server.run(printLine: { line in
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             })
+        } catch let error as HostError where error.code == .busy {
+            // A taken listen address or data directory: EX_TEMPFAIL (SPEC §9), before any plugin starts
+            // for the data directory.
+            FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
+            throw ExitCode(75)
         } catch {
             throw CLIError(error)
         }

@@ -8,24 +8,47 @@ import LocalCAConnector
 import Logging
 import PKCS11Connector
 
+/// The `certctl` command line, as a library: the `certctl` executable is one call to
+/// ``main(adding:)``, and a separate Swift package builds its own `certctl` with extra in-process
+/// connectors the same way (docs/connectors/swift.md, examples/connectors/swift-custom/).
+public enum CertctlCommand {
+    /// Parses the process's arguments and runs the command, with the built-in connector types
+    /// (`local`, `pkcs11`, `acme`, `external`) and `connectors` registered.
+    ///
+    /// A connector whose ``ConnectorFactory/type`` is already taken is a programming error of the
+    /// build: it is reported and the process exits 70 before anything runs.
+    public static func main(adding connectors: [any ConnectorFactory.Type] = []) async {
+        var seen = Set(BuiltInConnectors.builtIn.map { $0.type })
+        for connector in connectors where !seen.insert(connector.type).inserted {
+            FileHandle.standardError.write(
+                Data("certctl: connector type '\(connector.type)' is registered twice; give yours another type\n".utf8))
+            exit(70)
+        }
+        await BuiltInConnectors.$added.withValue(connectors) { await Certctl.main() }
+    }
+}
+
 /// The `certctl` command line.
-@main
 struct Certctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "certctl",
         abstract: "A PKI host: one server in front of many certificate authorities.",
-        subcommands: [Serve.self, Admin.self, CA.self, CRL.self, DB.self, Policy.self]
+        subcommands: [Serve.self, Admin.self, CA.self, CRL.self, DB.self, Policy.self, Plugin.self]
     )
 }
 
-/// The connector types built into this executable. The host itself never names one.
+/// The connector types this executable serves: the built-in ones and those its `main` added. The
+/// host itself never names one.
 enum BuiltInConnectors {
+    static let builtIn: [any ConnectorFactory.Type] = [
+        LocalCAConnector.self, PKCS11CAConnector.self, ACMEConnector.self, ExternalConnector.self,
+    ]
+    /// The connectors ``CertctlCommand/main(adding:)`` was given.
+    @TaskLocal static var added: [any ConnectorFactory.Type] = []
+
     static var registry: ConnectorRegistry {
         var registry = ConnectorRegistry()
-        registry.register(LocalCAConnector.self)
-        registry.register(PKCS11CAConnector.self)
-        registry.register(ACMEConnector.self)
-        registry.register(ExternalConnector.self)
+        for factory in builtIn + added { registry.register(factory) }
         return registry
     }
 
@@ -76,6 +99,8 @@ struct CLIError: Error, CustomStringConvertible {
         default: description = "\(error)"
         }
     }
+
+    init(description: String) { self.description = description }
 }
 
 enum Logs {

@@ -1,0 +1,3 @@
+module certctl.example/go-ca
+
+go 1.19
