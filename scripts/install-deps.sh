@@ -17,6 +17,8 @@ packages=(
     sqlite3        # the disaster-recovery runbook (docs/disaster-recovery.md) uses the sqlite3 CLI; tests run it
     python3-cryptography # the python-ca example plugin runs on the system python3 (its shebang), as operators run it
     golang-go      # the go-ca example plugin (standard library only); tests build it
+    certbot        # the ACME server's tests enroll with the real client
+    python3-acme   # certbot's ACME library (and the protocol tests' independent client)
 )
 
 missing=()

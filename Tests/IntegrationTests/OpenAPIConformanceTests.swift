@@ -22,7 +22,7 @@ import Testing
             out = []
             for path, item in spec["paths"].items():
                 for method, op in item.items():
-                    if method in ("get", "post", "put", "patch", "delete"):
+                    if method in ("get", "head", "post", "put", "patch", "delete"):
                         public = op.get("security") == []
                         out.append({"method": method.upper(), "path": path, "roles": None if public else op["x-certctl-roles"]})
             print(json.dumps(out))
@@ -63,7 +63,8 @@ import Testing
     /// never 401/403; any other is 403; no key is 401 (public routes excepted). A client key
     /// reaching another key's certificate gets 404.
     @Test func authorizationMatrixOverEveryOperation() async throws {
-        let operations = try await Self.operations()
+        // HEAD (ACME's new-nonce, public) has no body to judge; the fuzz run covers it.
+        let operations = try await Self.operations().filter { $0.method != "HEAD" }
         #expect(operations.count >= 21, "\(operations)")
         let certctl = try Certctl()
         try await ServerProcess.with(certctl) { server in

@@ -48,7 +48,7 @@ import Testing
         let plugin = try Self.wrapper(certctl, mode: mode)
         let pin = try await Command.check(["sha256sum", plugin.path]).prefix(64)
         let config = try ExternalConnectorTests.writeConfig(
-            for: certctl, command: [plugin.path], extra: "    sha256: \(pin)\n    timeout: 2s\n    max_restart_backoff: 1s")
+            for: certctl, command: [plugin.path], extra: "    sha256: \(pin)\n    timeout: 5s\n    max_restart_backoff: 1s")
         #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"]).status == 0)
         try await ServerProcess.with(certctl, arguments: ["--config", config.path]) { server in
             func expect(_ behaviour: String, _ status: Int, _ mentions: String, warning: String) async throws {
@@ -83,7 +83,7 @@ import Testing
             // The process table: garbage on stdout 502, exit 503, no answer 504.
             try await expect("garbage", 502, "not a response to a pending request", warning: "plugin protocol violation")
             try await expect("exit", 503, "during sign", warning: "plugin failed")
-            try await expect("sleep", 504, "did not answer sign within 2.0 seconds", warning: "did not answer sign within")
+            try await expect("sleep", 504, "did not answer sign within 5.0 seconds", warning: "did not answer sign within")
             #expect(
                 !server.stderr.contains("protocol violation; killing it reason=the plugin did not answer"), "a timeout is not a violation")
 

@@ -140,7 +140,7 @@ import Yams
         let paths = try #require(spec["paths"] as? [String: Any])
         var routes = Set<String>()
         for (path, item) in paths {
-            for method in (item as? [String: Any] ?? [:]).keys where ["get", "post", "put", "patch", "delete"].contains(method) {
+            for method in (item as? [String: Any] ?? [:]).keys where ["get", "head", "post", "put", "patch", "delete"].contains(method) {
                 routes.insert(normalized(method, path))
             }
         }

@@ -20,6 +20,7 @@ enum StorageContract {
         case crlNumbersIncreaseAndOnlyNewerCRLsReplace
         case ocspCacheNeverKeepsAGoodResponseAcrossARevocation
         case respondersAreVersionedAndRotationClearsTheCache
+        case acmeNoncesOnceAndObjectsVersioned
 
         var testDescription: String { rawValue }
     }
@@ -39,6 +40,7 @@ enum StorageContract {
                 try await ocspCacheNeverKeepsAGoodResponseAcrossARevocation(storage, backend)
             case .respondersAreVersionedAndRotationClearsTheCache:
                 try await respondersAreVersionedAndRotationClearsTheCache(storage, backend)
+            case .acmeNoncesOnceAndObjectsVersioned: try await acmeNoncesOnceAndObjectsVersioned(storage, backend)
             }
         }
     }
@@ -56,6 +58,38 @@ enum StorageContract {
     }
 
     /// The versions recorded as applied (`nil` for the in-memory storage, which has no schema).
+    /// A nonce is used up exactly once and not after it expires; objects are found by id, lookup
+    /// and owner; an update applies only to the version it was read at, with its audit row.
+    static func acmeNoncesOnceAndObjectsVersioned(_ storage: any HostStorage, _ backend: StorageBackend) async throws {
+        let now = Date()
+        try await storage.insertNonce("n-1", expiresAt: now.addingTimeInterval(3_600))
+        try await storage.insertNonce("n-old", expiresAt: now.addingTimeInterval(-10))
+        #expect(try await storage.consumeNonce("n-1", now: now))
+        #expect(try await storage.consumeNonce("n-1", now: now) == false, "\(backend): a nonce is used once")
+        #expect(try await storage.consumeNonce("n-old", now: now) == false, "\(backend): an expired nonce is refused")
+        #expect(try await storage.consumeNonce("never", now: now) == false)
+
+        let account = ACMEObjectRecord(
+            kind: .account, id: "acct-1", profile: "web", lookup: "thumb-1", status: "valid", createdAt: now, body: #"{"contact":[]}"#)
+        let order = ACMEObjectRecord(
+            kind: .order, id: "order-1", profile: "web", accountID: "acct-1", status: "pending", expiresAt: now.addingTimeInterval(600),
+            createdAt: now, body: "{}")
+        try await storage.insertACMEObjects([account, order], audit: audit("acme_account_created"))
+        #expect(try await storage.acmeObject(.account, id: "acct-1")?.lookup == "thumb-1")
+        #expect(try await storage.acmeObjects(.account, lookup: "thumb-1").map(\.id) == ["acct-1"])
+        #expect(try await storage.countACMEObjects(.order, accountID: "acct-1", since: now.addingTimeInterval(-60)) == 1)
+        #expect(try await storage.acmeObjects(.order, limit: 10).map(\.id) == ["order-1"])
+
+        var ready = order
+        ready.status = "ready"
+        ready.version = 2
+        #expect(try await storage.updateACMEObjects([ready], audit: audit("acme_order_ready")))
+        #expect(try await storage.updateACMEObjects([ready], audit: audit("acme_order_ready")) == false, "\(backend): a stale version")
+        #expect(try await storage.acmeObject(.order, id: "order-1")?.status == "ready")
+        let actions = try await storage.auditEvents(limit: 5, beforeSeq: nil).map(\.action)
+        #expect(actions.prefix(2) == ["acme_order_ready", "acme_account_created"], "\(backend): \(actions)")
+    }
+
     static func appliedMigrations(_ storage: any HostStorage) async throws -> [Int64]? {
         switch storage {
         case let sqlite as SQLiteStorage:

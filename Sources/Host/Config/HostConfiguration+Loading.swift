@@ -8,6 +8,7 @@ extension HostConfiguration {
         "max_body_size", "log_level", "pki_http_listen", "crl_generation_interval", "crl_validity",
         "ocsp_responder_key_dir", "ocsp_responder_rotation_grace", "ocsp_responder_validity", "ocsp_response_validity",
         "ocsp_memory_cache", "ocsp_rate_limit_per_ip_min", "cert_export_rate_limit_per_actor_hr", "issuance_rate_limit_per_key_min",
+        "acme_http01_port", "acme_tlsalpn01_port", "acme_dns_resolver", "acme_validation_deny_cidrs",
     ]
 
     /// Loads the configuration: environment variables override the YAML file, which overrides
@@ -51,13 +52,42 @@ extension HostConfiguration {
         limits.exportsPerActorPerHour = try source.count("cert_export_rate_limit_per_actor_hr", default: limits.exportsPerActorPerHour)
         limits.issuancesPerKeyPerMinute = try source.count("issuance_rate_limit_per_key_min", default: limits.issuancesPerKeyPerMinute)
 
-        return HostConfiguration(
+        var configuration = HostConfiguration(
             configFile: configFile, dataDirectory: dataDirectory, listen: listen, publicBaseURL: publicBaseURL,
             tlsCertificateFile: tlsCert, tlsKeyFile: tlsKey, database: database, maxBodySize: maxBodySize, logLevel: logLevel,
             issuers: file.issuers, profiles: file.profiles, pkiHTTPListen: pkiHTTPListen,
             revocation: try revocation(source, dataDirectory: dataDirectory),
             limits: limits
         )
+        configuration.acmeValidation = try acmeValidation(source)
+        return configuration
+    }
+
+    /// `CERTCTL_ACME_HTTP01_PORT`, `CERTCTL_ACME_TLSALPN01_PORT`, `CERTCTL_ACME_DNS_RESOLVER`,
+    /// `CERTCTL_ACME_VALIDATION_DENY_CIDRS` (SPEC §8).
+    static func acmeValidation(_ source: SettingsSource) throws -> ACMEValidationSettings {
+        var settings = ACMEValidationSettings()
+        for (key, keyPath) in [("acme_http01_port", \ACMEValidationSettings.http01Port), ("acme_tlsalpn01_port", \.tlsALPN01Port)] {
+            guard let text = source.value(key)?.text else { continue }
+            guard let port = Int(text), (1...65_535).contains(port) else { throw source.invalid(key, "'\(text)' is not a port (1-65535)") }
+            settings[keyPath: keyPath] = port
+        }
+        if let text = source.value("acme_dns_resolver")?.text {
+            guard let address = ListenAddress(text) else { throw source.invalid("acme_dns_resolver", "'\(text)' is not host:port") }
+            settings.dnsResolver = address
+        }
+        if let text = source.value("acme_validation_deny_cidrs")?.text {
+            var ranges: [IPRange] = []
+            for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+                do {
+                    ranges.append(try IPRange(cidr: item))
+                } catch {
+                    throw source.invalid("acme_validation_deny_cidrs", error.message)
+                }
+            }
+            settings.deny = ranges
+        }
+        return settings
     }
 
     /// `CERTCTL_LISTEN`, `CERTCTL_PKI_HTTP_LISTEN` and the public base URL derived from them.

@@ -35,6 +35,8 @@ public struct HostConfiguration: Sendable {
     public var revocation: RevocationSettings
     /// Per-IP OCSP, per-key export and per-key issuance limits.
     public var limits: RateLimitSettings
+    /// The ACME server's validator (`CERTCTL_ACME_HTTP01_PORT`, `CERTCTL_ACME_DNS_RESOLVER`, …).
+    public var acmeValidation = ACMEValidationSettings()
 }
 
 extension HostConfiguration {

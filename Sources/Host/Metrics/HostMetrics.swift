@@ -8,7 +8,7 @@ import Synchronization
 /// registry owned by this instance (no global bootstrap).
 public final class HostMetrics: Sendable {
     public enum Area: String, Sendable, CaseIterable {
-        case ocsp, crl, issuance, revocation, export, ratelimit, reload, policy
+        case ocsp, crl, issuance, revocation, export, ratelimit, reload, policy, acme
     }
 
     /// Every documented label, created at start-up so each series is exposed from 0.
@@ -26,6 +26,10 @@ public final class HostMetrics: Sendable {
         .ratelimit: ["ocsp", "export", "issuance"],
         .reload: ["succeeded", "failed"],
         .policy: PolicyRefusal.Rule.allCases.map(\.rawValue),
+        .acme: [
+            "account_created", "order_created", "order_refused", "challenge_valid", "challenge_invalid", "finalized", "finalize_refused",
+            "bad_nonce", "rate_limited", "revoked",
+        ],
     ]
 
     private let registry = PrometheusCollectorRegistry()

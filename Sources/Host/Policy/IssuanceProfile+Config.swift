@@ -73,6 +73,7 @@ extension IssuanceProfile {
             id: id, issuers: options.issuers, keyTypes: keyTypes, defaultValiditySeconds: defaultValidity, maxValiditySeconds: maxValidity,
             extendedKeyUsage: ekus, names: try NameRules(options.names ?? NameOptions()), subjectAttributes: attributes,
             issuanceRateLimitPerKeyMinute: options.issuanceRateLimitPerKeyMin)
+        acme = try options.acme.map { (options) throws(ProfileError) in try ACMEProfileSettings(options) }
     }
 }
 

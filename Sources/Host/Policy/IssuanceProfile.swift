@@ -22,6 +22,8 @@ public struct IssuanceProfile: Sendable, Hashable {
     var commonNameMustBeSAN: Bool
     /// `issuance_rate_limit_per_key_min`, overriding `CERTCTL_ISSUANCE_RATE_LIMIT_PER_KEY_MIN`.
     var issuanceRateLimitPerKeyMinute: Int?
+    /// The `acme:` block; `nil` (or `enabled: false`) serves no ACME directory for the profile.
+    public var acme: ACMEProfileSettings?
 
     /// Whether this is the built-in permissive profile used while no profiles are configured.
     public var isDevelopmentDefault: Bool { id == Self.developmentID && issuers.isEmpty }

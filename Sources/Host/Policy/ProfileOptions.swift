@@ -11,6 +11,7 @@ struct ProfileOptions: Decodable {
     var names: NameOptions?
     var subjectAttributes: [String]?
     var issuanceRateLimitPerKeyMin: Int?
+    var acme: ACMEProfileSettings.Options?
 }
 
 /// A profile's `names:` as written.

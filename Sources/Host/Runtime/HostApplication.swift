@@ -30,6 +30,8 @@ struct HostApplication: Sendable {
     let ocspDatabase: OCSPDatabaseQueue
     /// OCSP's one decision, for the connection handlers and the router.
     let ocspFastPath: OCSPFastPath
+    /// The ACME server (`/acme/{profile}/…`, profiles with `acme.enabled`).
+    let acme: ACMEService
 
     init(
         configuration: HostConfiguration, storage: any HostStorage, issuers: IssuerDirectory, challenges: HTTPChallengeResponses?,
@@ -92,6 +94,11 @@ struct HostApplication: Sendable {
             responder: responder, limiter: ocspLimiter, metrics: metrics, gate: gate, database: ocspDatabase, tuning: tuning)
         pki = PKIController(issuers: issuers, crl: crl, ocsp: ocspFastPath, settings: revocation, metrics: metrics)
         exports = ExportService(certificates: certificates, storage: storage, limiter: exportLimiter, metrics: metrics)
+        let validation = configuration.acmeValidation
+        let dns = DNSClient(resolver: validation.dnsResolver.map { (host: $0.host, port: UInt16($0.port)) })
+        acme = ACMEService(
+            storage: storage, policy: policy, certificates: certificates,
+            validator: ACMEValidator(dns: dns, http01Port: validation.http01Port, deny: validation.deny), metrics: metrics, logger: logger)
     }
 
     /// Every route of the HTTPS listener.
@@ -109,6 +116,7 @@ struct HostApplication: Sendable {
         AdminCRLController(crl: crl, storage: storage, auth: auth, settings: configuration.revocation).register(on: router)
         AdminKeyController(keys: keys, policy: policy, auth: auth, body: body).register(on: router)
         MetricsController(metrics: metrics, auth: auth).register(on: router)
+        ACMEController(service: acme, body: body).register(on: router)
         pki.register(on: router)
         routes.load(router)
         return router

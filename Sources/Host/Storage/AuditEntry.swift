@@ -43,4 +43,12 @@ public enum AuditAction {
     public static let certExportPEM = "cert_export_pem"
     public static let certExportPKCS12 = "cert_export_pkcs12"
     public static let certExportFailed = "cert_export_failed"
+    /// The ACME server (docs/acme-server.md): an account created or changed, an order created,
+    /// a challenge decided, an order finalized.
+    public static let acmeAccountCreated = "acme_account_created"
+    public static let acmeAccountUpdated = "acme_account_updated"
+    public static let acmeOrderCreated = "acme_order_created"
+    public static let acmeChallengeValidated = "acme_challenge_validated"
+    public static let acmeChallengeFailed = "acme_challenge_failed"
+    public static let acmeOrderFinalized = "acme_order_finalized"
 }

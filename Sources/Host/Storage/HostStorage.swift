@@ -6,7 +6,7 @@
 /// in-memory storage can stand in for the databases. Each mutating call is one transaction that
 /// also writes its audit row, so a state change and its audit record land together or not at all.
 /// Schema migrations are versioned in code.
-public protocol HostStorage: CertificateStore, APIKeyStore, CRLStore, OCSPStore, AuditLog, InstanceLocks {
+public protocol HostStorage: CertificateStore, APIKeyStore, CRLStore, OCSPStore, AuditLog, InstanceLocks, ACMEStore {
     /// Runs what the storage needs in the background (PostgreSQL's connection pool) until the task
     /// is cancelled. ``HostRuntime/withStorage(_:_:)`` runs it next to the storage's users.
     func run() async

@@ -102,6 +102,31 @@ enum SQLiteSchema {
             CREATE INDEX certificates_by_requester ON certificates (created_by, seq);
             """
         ),
+        (
+            4,
+            """
+            CREATE TABLE acme_nonces (
+                nonce TEXT PRIMARY KEY,
+                expires_at INTEGER NOT NULL
+            );
+            CREATE INDEX acme_nonces_by_expiry ON acme_nonces (expires_at);
+            CREATE TABLE acme_objects (
+                kind TEXT NOT NULL,
+                id TEXT NOT NULL,
+                profile TEXT NOT NULL,
+                account_id TEXT,
+                lookup TEXT,
+                status TEXT NOT NULL,
+                expires_at INTEGER,
+                created_at INTEGER NOT NULL,
+                body TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                PRIMARY KEY (kind, id)
+            );
+            CREATE INDEX acme_objects_by_lookup ON acme_objects (kind, lookup);
+            CREATE INDEX acme_objects_by_account ON acme_objects (kind, account_id, created_at);
+            """
+        ),
     ]
 
     static func migrate(_ db: SQLiteConnection) throws {

@@ -19,6 +19,8 @@ final class MemoryStorage: HostStorage {
         var crlEvents: [String: [CRLGenerationEvent]] = [:]
         var responders: [ResponderRecord] = []
         var ocspCache: [OCSPCacheKey: CachedOCSPResponse] = [:]
+        var acmeNonces: [String: Date] = [:]
+        var acmeObjects: [String: ACMEObjectRecord] = [:]
 
         mutating func appendAudit(_ entry: AuditEntry) {
             var entry = entry

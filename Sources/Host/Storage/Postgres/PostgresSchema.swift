@@ -240,6 +240,22 @@ enum PostgresSchema {
                 "CREATE INDEX IF NOT EXISTS certificates_by_requester ON certificates (created_by, seq)",
             ]
         ),
+        (
+            7,
+            [
+                // The ACME server: nonces and objects shared by every instance.
+                "CREATE TABLE IF NOT EXISTS acme_nonces (nonce TEXT PRIMARY KEY, expires_at BIGINT NOT NULL)",
+                "CREATE INDEX IF NOT EXISTS acme_nonces_by_expiry ON acme_nonces (expires_at)",
+                """
+                CREATE TABLE IF NOT EXISTS acme_objects (
+                    kind TEXT NOT NULL, id TEXT NOT NULL, profile TEXT NOT NULL, account_id TEXT, lookup TEXT,
+                    status TEXT NOT NULL, expires_at BIGINT, created_at BIGINT NOT NULL, body TEXT NOT NULL,
+                    version BIGINT NOT NULL, PRIMARY KEY (kind, id))
+                """,
+                "CREATE INDEX IF NOT EXISTS acme_objects_by_lookup ON acme_objects (kind, lookup)",
+                "CREATE INDEX IF NOT EXISTS acme_objects_by_account ON acme_objects (kind, account_id, created_at)",
+            ]
+        ),
     ]
 
     /// A trigger function (migration 5) that advances `ocsp_epoch` and notifies its new value on

@@ -190,7 +190,7 @@ public final class PostgresStorage: HostStorage {
     /// Host errors pass through; SQL errors are internal failures naming the SQLSTATE; anything else
     /// (refused, reset, timed out) means the database is unavailable.
     func mapped(_ error: any Error) -> any Error {
-        if error is HostError { return error }
+        if error is HostError || error is PostgresStaleWrite { return error }
         if error is OperationTimeout {
             logger.warning("database did not answer in time", metadata: ["timeout": "\(operationTimeout)"])
             return HostError(.unavailable, "database unavailable")

@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+
+/// The ACME server (SPEC §8) with the real client operators run: Debian's certbot, against a
+/// profile's directory on the HTTPS listener, validating on loopback (http-01 on a free port, dns-01
+/// in pebble-challtestsrv, which is also the validator's resolver).
+@Suite(.serialized) struct ACMEServerTests {
+    struct Setup {
+        var certctl: Certctl
+        var config: URL
+        var dns: ChallengeTestServer
+        var http01Port: Int
+        var environment: [String: String]
+    }
+
+    static func setUp() async throws -> Setup {
+        let certctl = try Certctl()
+        let dns = try await ChallengeTestServer(logFile: certctl.directory.appendingPathComponent("challtestsrv.log"))
+        let config = try certctl.writeConfig(
+            withLocalIssuerAnd: """
+                profiles:
+                  - id: web
+                    issuers: [iss-local]
+                    max_validity: 90d
+                    names:
+                      dns: ["*.example.test"]
+                      allow_wildcards: true
+                    acme:
+                      enabled: true
+                      challenges: [http-01, dns-01]
+                  - id: http
+                    issuers: [iss-local]
+                    names:
+                      dns: ["*.example.test"]
+                      allow_wildcards: true
+                    acme:
+                      enabled: true
+                      challenges: [http-01]
+                """)
+        #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"]).status == 0)
+        let port = Certctl.freePort()
+        return Setup(
+            certctl: certctl, config: config, dns: dns, http01Port: port,
+            environment: ["CERTCTL_ACME_HTTP01_PORT": "\(port)", "CERTCTL_ACME_DNS_RESOLVER": dns.dnsAddress])
+    }
+
+    /// Runs certbot with its own directories, trusting the local CA that issued the server's TLS certificate.
+    static func certbot(_ setup: Setup, _ server: ServerProcess, _ arguments: [String]) async throws -> CommandResult {
+        let dir = setup.certctl.directory.appendingPathComponent("certbot")
+        var environment = ProcessInfo.processInfo.environment
+        environment["REQUESTS_CA_BUNDLE"] = setup.certctl.directory.appendingPathComponent("ca/iss-local.crt").path
+        return try await Command.run(
+            ["certbot"] + arguments + [
+                "--server", "\(server.baseURL)/acme/web/directory", "--config-dir", dir.appendingPathComponent("config").path,
+                "--work-dir", dir.appendingPathComponent("work").path, "--logs-dir", dir.appendingPathComponent("logs").path,
+                "--non-interactive",
+            ], environment: environment)
+    }
+
+    static func certbotLog(_ setup: Setup) -> String {
+        (try? String(contentsOf: setup.certctl.directory.appendingPathComponent("certbot/logs/letsencrypt.log"), encoding: .utf8)) ?? ""
+    }
+
+    @Test func certbotEnrollsRenewsAndRevokes() async throws {
+        let setup = try await Self.setUp()
+        let dir = setup.certctl.directory
+        let ca = dir.appendingPathComponent("ca/iss-local.crt")
+        try await ServerProcess.with(setup.certctl, arguments: ["--config", setup.config.path], environment: setup.environment) { server in
+            // http-01 with certbot's own standalone server on an unprivileged port.
+            let standalone = [
+                "certonly", "--standalone", "--http-01-port", "\(setup.http01Port)", "--http-01-address", "127.0.0.1", "-d",
+                "web.example.test", "--register-unsafely-without-email", "--agree-tos",
+            ]
+            let issued = try await Self.certbot(setup, server, standalone)
+            #expect(issued.status == 0, "\(issued.stdout)\(issued.stderr)\(Self.certbotLog(setup))")
+            let live = dir.appendingPathComponent("certbot/config/live/web.example.test")
+            let leaf = try String(contentsOf: live.appendingPathComponent("cert.pem"), encoding: .utf8)
+            #expect(try await OpenSSL.verify(leafPEM: leaf, caFile: ca, in: dir).status == 0)
+            let firstSerial = try await OpenSSL.x509(leaf, ["-noout", "-serial"], in: dir)
+
+            // An ordinary certificate of the host: requested by the account, under the profile, audited.
+            let admin = try server.adminKey
+            let listed = try await server.request("GET", "/api/v1/certificates", key: admin, caFile: ca)
+            let rows = try listed.json()["certificates"] as? [[String: Any]] ?? []
+            #expect(
+                rows.contains { ($0["requested_by"] as? String ?? "").hasPrefix("acme:") && $0["profile"] as? String == "web" },
+                "\(listed.text)")
+            let audit = try await server.request("GET", "/api/v1/audit?limit=50", key: admin, caFile: ca)
+            for action in ["acme_account_created", "acme_order_created", "acme_challenge_validated", "acme_order_finalized", "cert_issued"]
+            {
+                #expect(audit.text.contains(action), "\(action)")
+            }
+
+            // renew --force-renewal: a new certificate through the same account.
+            let renewed = try await Self.certbot(
+                setup, server,
+                [
+                    "renew", "--force-renewal", "--no-random-sleep-on-renew", "--http-01-port", "\(setup.http01Port)", "--http-01-address",
+                    "127.0.0.1",
+                ])
+            #expect(renewed.status == 0, "\(renewed.stdout)\(renewed.stderr)")
+            let renewedLeaf = try String(contentsOf: live.appendingPathComponent("cert.pem"), encoding: .utf8)
+            #expect(try await OpenSSL.x509(renewedLeaf, ["-noout", "-serial"], in: dir) != firstSerial)
+
+            // dns-01 for a wildcard, with certbot's manual hook writing the TXT record.
+            let hook =
+                "curl -fsS -X POST -d \"{\\\"host\\\":\\\"_acme-challenge.$CERTBOT_DOMAIN.\\\",\\\"value\\\":\\\"$CERTBOT_VALIDATION\\\"}\" \(setup.dns.managementURL)/set-txt"
+            let wildcard = try await Self.certbot(
+                setup, server,
+                ["certonly", "--manual", "--preferred-challenges", "dns", "-d", "*.example.test", "--manual-auth-hook", hook])
+            #expect(wildcard.status == 0, "\(wildcard.stdout)\(wildcard.stderr)\(Self.certbotLog(setup))")
+
+            // A name outside the profile: refused at newOrder, naming the identifier and the rule.
+            let outside = try await Self.certbot(setup, server, standalone.map { $0 == "web.example.test" ? "web.other.test" : $0 })
+            #expect(outside.status != 0)
+            #expect(Self.certbotLog(setup).contains("rejectedIdentifier") && Self.certbotLog(setup).contains("web.other.test"))
+
+            // certbot revoke: the host's revocation, so OCSP answers revoked for it.
+            let revoked = try await Self.certbot(
+                setup, server,
+                [
+                    "revoke", "--cert-path", live.appendingPathComponent("cert.pem").path, "--reason", "keycompromise",
+                    "--no-delete-after-revoke",
+                ])
+            #expect(revoked.status == 0, "\(revoked.stdout)\(revoked.stderr)\(Self.certbotLog(setup))")
+            let leafFile = live.appendingPathComponent("cert.pem")
+            let ocsp = try await Command.run([
+                "openssl", "ocsp", "-issuer", ca.path, "-cert", leafFile.path, "-url",
+                "http://127.0.0.1:\(server.pkiPort)/.well-known/pki/ocsp/iss-local", "-CAfile", ca.path,
+            ])
+            #expect(ocsp.stdout.contains("cert.pem: revoked"), "\(ocsp.stdout)\(ocsp.stderr)")
+
+            let metrics = try await server.request("GET", "/api/v1/metrics/prometheus", key: admin, caFile: ca)
+            #expect(metrics.text.contains("certctl_acme_counter_total{label=\"finalized\"} 3"), "\(metrics.text)")
+        }
+    }
+
+    /// The refusals RFC 8555 names, from an independent client (a Python script that signs its own
+    /// JWS): each gets its documented type as problem+json with a fresh nonce and changes nothing.
+    @Test func protocolRefusalsByType() async throws {
+        let setup = try await Self.setUp()
+        let ca = setup.certctl.directory.appendingPathComponent("ca/iss-local.crt")
+        try await ServerProcess.with(setup.certctl, arguments: ["--config", setup.config.path], environment: setup.environment) { server in
+            let run = try await Python.run(
+                "acme_refusals.py", ["\(server.baseURL)/acme/web/directory", ca.path, "\(setup.http01Port)"])
+            #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+            var cases: [String: [String: Any]] = [:]
+            for line in run.stdout.split(separator: "\n") {
+                guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
+                cases[object["case"] as? String ?? ""] = object
+            }
+            func expectProblem(_ name: String, _ status: Int, _ type: String, mentions: String? = nil) {
+                let answer = cases[name] ?? [:]
+                #expect(answer["status"] as? Int == status, "\(name): \(answer)")
+                #expect(answer["type"] as? String == "urn:ietf:params:acme:error:\(type)", "\(name): \(answer)")
+                #expect(answer["content_type"] as? String == "application/problem+json" && answer["nonce"] as? Bool == true, "\(name)")
+                if let mentions { #expect((answer["detail"] as? String ?? "").contains(mentions), "\(name): \(answer)") }
+            }
+            expectProblem("replayed_nonce", 400, "badNonce")
+            expectProblem("other_accounts_key", 403, "unauthorized", mentions: "signature")
+            expectProblem("unknown_account", 400, "accountDoesNotExist")
+            expectProblem("outside_profile", 400, "rejectedIdentifier", mentions: "evil.other.test")
+            expectProblem("wildcard_without_dns01", 400, "rejectedIdentifier", mentions: "dns-01")
+            expectProblem("not_a_jws", 400, "malformed")
+            expectProblem("csr_extra_name", 400, "badCSR", mentions: "extra.example.test")
+            expectProblem("finalize_other_account", 404, "malformed")
+            #expect(cases["order_status_after_refusal"]?["status"] as? String == "ready")
+            #expect(cases["finalize"]?["order_status"] as? String == "valid" && cases["finalize"]?["certificate"] as? Bool == true)
+            let listed = try await server.request("GET", "/api/v1/certificates", key: try server.adminKey, caFile: ca)
+            #expect(!listed.text.contains("extra.example.test") && !listed.text.contains("evil.other.test"))
+        }
+    }
+}

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Drives certctl's ACME server with hand-made JWS requests (cryptography + urllib only) and prints,
+one JSON line per case, what the server answered: the refusals RFC 8555 names, and that a refused
+request changed nothing.
+
+    acme_refusals.py DIRECTORY_URL CA_FILE HTTP01_PORT
+"""
+import base64
+import http.server
+import json
+import ssl
+import sys
+import threading
+import urllib.error
+import urllib.request
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.x509.oid import NameOID
+
+DIRECTORY, CA_FILE, HTTP01_PORT = sys.argv[1], sys.argv[2], int(sys.argv[3])
+CONTEXT = ssl.create_default_context(cafile=CA_FILE)
+CHALLENGES = {}
+
+
+def b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def fetch(method, url, body=None, content_type="application/jose+json"):
+    request = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, context=CONTEXT) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+class Account:
+    def __init__(self):
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        numbers = self.key.public_key().public_numbers()
+        self.jwk = {"crv": "P-256", "kty": "EC", "x": b64(numbers.x.to_bytes(32, "big")), "y": b64(numbers.y.to_bytes(32, "big"))}
+        self.kid = None
+
+    def thumbprint(self):
+        digest = hashes.Hash(hashes.SHA256())
+        digest.update(json.dumps(self.jwk, sort_keys=True, separators=(",", ":")).encode())
+        return b64(digest.finalize())
+
+    def sign(self, url, payload, nonce, kid=None, key=None):
+        protected = {"alg": "ES256", "nonce": nonce, "url": url}
+        if kid or self.kid:
+            protected["kid"] = kid or self.kid
+        else:
+            protected["jwk"] = self.jwk
+        protected_b64 = b64(json.dumps(protected).encode())
+        payload_b64 = "" if payload is None else b64(json.dumps(payload).encode())
+        der = (key or self.key).sign(f"{protected_b64}.{payload_b64}".encode(), ec.ECDSA(hashes.SHA256()))
+        r, s = decode_dss_signature(der)
+        signature = b64(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
+        return json.dumps({"protected": protected_b64, "payload": payload_b64, "signature": signature}).encode()
+
+
+directory = json.loads(fetch("GET", DIRECTORY)[2])
+
+
+def nonce():
+    return fetch("HEAD", directory["newNonce"])[1]["Replay-Nonce"]
+
+
+def post(account, url, payload, **kwargs):
+    status, headers, body = fetch("POST", url, account.sign(url, payload, kwargs.pop("use_nonce", None) or nonce(), **kwargs))
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        parsed = body.decode(errors="replace")
+    return status, headers, parsed
+
+
+def report(case, status, headers, body):
+    print(json.dumps({"case": case, "status": status, "type": body.get("type") if isinstance(body, dict) else None,
+                      "detail": body.get("detail") if isinstance(body, dict) else None,
+                      "content_type": headers.get("Content-Type"), "nonce": bool(headers.get("Replay-Nonce"))}), flush=True)
+
+
+a, b = Account(), Account()
+for account in (a, b):
+    status, headers, body = post(account, directory["newAccount"], {"termsOfServiceAgreed": True})
+    account.kid = headers["Location"]
+    report("new_account", status, headers, body)
+
+# A replayed nonce: badNonce, with a fresh Replay-Nonce to retry with.
+used = nonce()
+post(a, directory["newOrder"], {"identifiers": [{"type": "dns", "value": "replay.example.test"}]}, use_nonce=used)
+report("replayed_nonce", *post(a, directory["newOrder"], {"identifiers": [{"type": "dns", "value": "replay.example.test"}]}, use_nonce=used))
+# Account A's kid, signed by B's key.
+report("other_accounts_key", *post(a, directory["newOrder"], {"identifiers": [{"type": "dns", "value": "x.example.test"}]}, key=b.key))
+# An unknown account.
+report("unknown_account", *post(a, directory["newOrder"], {"identifiers": [{"type": "dns", "value": "x.example.test"}]},
+                                kid=a.kid[: a.kid.rindex("/") + 1] + "00" * 16))
+# An identifier outside the profile, and a wildcard where the directory offers no dns-01.
+report("outside_profile", *post(a, directory["newOrder"], {"identifiers": [{"type": "dns", "value": "evil.other.test"}]}))
+c = Account()  # accounts belong to one directory: this one to the http-01-only profile's
+c.kid = post(c, directory["newAccount"].replace("/acme/web/", "/acme/http/"), {"termsOfServiceAgreed": True})[1]["Location"]
+report("wildcard_without_dns01", *post(c, directory["newOrder"].replace("/acme/web/", "/acme/http/"),
+                                       {"identifiers": [{"type": "dns", "value": "*.example.test"}]}))
+# Not a JWS at all.
+status, headers, body = fetch("POST", directory["newOrder"], b"not json")
+report("not_a_jws", status, headers, json.loads(body))
+
+
+# A ready order (http-01 answered by this script), then a CSR with an extra name: badCSR, and the order stays ready.
+class Challenge(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        token = self.path.rsplit("/", 1)[-1]
+        self.send_response(200 if token in CHALLENGES else 404)
+        self.end_headers()
+        self.wfile.write(CHALLENGES.get(token, "").encode())
+
+    def log_message(self, *args):
+        pass
+
+
+server = http.server.HTTPServer(("127.0.0.1", HTTP01_PORT), Challenge)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+status, headers, order = post(a, directory["newOrder"], {"identifiers": [{"type": "dns", "value": "csr.example.test"}]})
+order_url = headers["Location"]
+_, _, authz = post(a, order["authorizations"][0], None)
+challenge = next(c for c in authz["challenges"] if c["type"] == "http-01")
+CHALLENGES[challenge["token"]] = f"{challenge['token']}.{a.thumbprint()}"
+report("challenge", *post(a, challenge["url"], {}))
+key = ec.generate_private_key(ec.SECP256R1())
+
+
+def csr(names):
+    builder = x509.CertificateSigningRequestBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+    builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+    return b64(builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+
+
+report("csr_extra_name", *post(a, order["finalize"], {"csr": csr(["csr.example.test", "extra.example.test"])}))
+report("order_after_refusal", *post(a, order_url, None))
+_, _, after = post(a, order_url, None)
+print(json.dumps({"case": "order_status_after_refusal", "status": after.get("status")}), flush=True)
+report("finalize_other_account", *post(b, order["finalize"], {"csr": csr(["csr.example.test"])}))
+status, headers, final = post(a, order["finalize"], {"csr": csr(["csr.example.test"])})
+print(json.dumps({"case": "finalize", "status": status, "order_status": final.get("status"),
+                  "certificate": bool(final.get("certificate"))}), flush=True)
+server.shutdown()
