@@ -25,6 +25,7 @@ import Testing
                     names:
                       dns: ["*.example.test"]
                       allow_wildcards: true
+                      ip: ["127.0.0.0/8"]
                     acme:
                       enabled: true
                       challenges: [http-01, dns-01]
@@ -36,6 +37,14 @@ import Testing
                     acme:
                       enabled: true
                       challenges: [http-01]
+                  - id: partners
+                    issuers: [iss-local]
+                    names:
+                      dns: ["*.partners.test"]
+                    acme:
+                      enabled: true
+                      eab_required: true
+                      challenges: [http-01]
                 """)
         #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"]).status == 0)
         let port = Certctl.freePort()
@@ -45,13 +54,15 @@ import Testing
     }
 
     /// Runs certbot with its own directories, trusting the local CA that issued the server's TLS certificate.
-    static func certbot(_ setup: Setup, _ server: ServerProcess, _ arguments: [String]) async throws -> CommandResult {
-        let dir = setup.certctl.directory.appendingPathComponent("certbot")
+    static func certbot(
+        _ setup: Setup, _ server: ServerProcess, _ arguments: [String], profile: String = "web", home: String = "certbot"
+    ) async throws -> CommandResult {
+        let dir = setup.certctl.directory.appendingPathComponent(home)
         var environment = ProcessInfo.processInfo.environment
         environment["REQUESTS_CA_BUNDLE"] = setup.certctl.directory.appendingPathComponent("ca/iss-local.crt").path
         return try await Command.run(
             ["certbot"] + arguments + [
-                "--server", "\(server.baseURL)/acme/web/directory", "--config-dir", dir.appendingPathComponent("config").path,
+                "--server", "\(server.baseURL)/acme/\(profile)/directory", "--config-dir", dir.appendingPathComponent("config").path,
                 "--work-dir", dir.appendingPathComponent("work").path, "--logs-dir", dir.appendingPathComponent("logs").path,
                 "--non-interactive",
             ], environment: environment)
@@ -166,8 +177,80 @@ import Testing
             expectProblem("finalize_other_account", 404, "malformed")
             #expect(cases["order_status_after_refusal"]?["status"] as? String == "ready")
             #expect(cases["finalize"]?["order_status"] as? String == "valid" && cases["finalize"]?["certificate"] as? Bool == true)
+            // Key rollover: a key another account holds is a 409; after the change only the new key works.
+            #expect(cases["key_change_taken"]?["status"] as? Int == 409, "\(cases["key_change_taken"] ?? [:])")
+            #expect(cases["key_change"]?["status"] as? Int == 200, "\(cases["key_change"] ?? [:])")
+            expectProblem("old_key_after_change", 403, "unauthorized")
+            #expect(cases["new_key_after_change"]?["status"] as? Int == 201, "\(cases["new_key_after_change"] ?? [:])")
+            // ARI: a window inside the validity, then in the past after revocation; revocation by kid and by certificate key.
+            let ari = cases["ari"] ?? [:]
+            let window = ari["window"] as? [String: String] ?? [:]
+            #expect(ari["status"] as? Int == 200 && ari["retry_after"] as? String == "21600", "\(ari)")
+            #expect(
+                (window["start"] ?? "") < (window["end"] ?? "") && (window["end"] ?? "") < (ari["not_after"] as? String ?? ""), "\(ari)")
+            #expect(cases["revoke_by_account"]?["status"] as? Int == 200, "\(cases["revoke_by_account"] ?? [:])")
+            expectProblem("revoke_twice", 400, "alreadyRevoked")
+            let revokedWindow = cases["ari_revoked"]?["window"] as? [String: String] ?? [:]
+            #expect((revokedWindow["end"] ?? "9") < (window["start"] ?? ""), "\(revokedWindow)")
+            expectProblem("revoke_by_certificate_key", 403, "unauthorized")
+            #expect(cases["revoke_by_certificate_key_jwk"]?["status"] as? Int == 200, "\(cases["revoke_by_certificate_key_jwk"] ?? [:])")
+            // RFC 8738: an IP identifier, validated by http-01 at the address itself, only http-01 offered.
+            #expect(cases["ip_challenges"]?["types"] as? [String] == ["http-01"], "\(cases["ip_challenges"] ?? [:])")
+            #expect(cases["ip_finalize"]?["order_status"] as? String == "valid", "\(cases["ip_finalize"] ?? [:])")
             let listed = try await server.request("GET", "/api/v1/certificates", key: try server.adminKey, caFile: ca)
             #expect(!listed.text.contains("extra.example.test") && !listed.text.contains("evil.other.test"))
+        }
+    }
+
+    /// A directory that requires external account binding: certbot without a credential is
+    /// refused; with one it enrolls; the credential binds one account only; admins list, revoke and
+    /// deactivate, and a deactivated account can no longer order.
+    @Test func externalAccountBindingWithCertbot() async throws {
+        let setup = try await Self.setUp()
+        let ca = setup.certctl.directory.appendingPathComponent("ca/iss-local.crt")
+        try await ServerProcess.with(setup.certctl, arguments: ["--config", setup.config.path], environment: setup.environment) { server in
+            let admin = try server.adminKey
+            let created = try await server.request("POST", "/api/v1/admin/acme/eab", key: admin, json: ["profile": "partners"], caFile: ca)
+            #expect(created.status == 201, "\(created.text)")
+            let kid = try #require(try created.json()["kid"] as? String)
+            let hmac = try #require(try created.json()["hmac_key"] as? String)
+            let order = [
+                "certonly", "--standalone", "--http-01-port", "\(setup.http01Port)", "--http-01-address", "127.0.0.1", "-d",
+                "shop.partners.test", "--register-unsafely-without-email", "--agree-tos",
+            ]
+            let without = try await Self.certbot(setup, server, order, profile: "partners")
+            #expect(without.status != 0)
+            #expect(Self.certbotLog(setup).contains("externalAccountRequired"))
+            let with = try await Self.certbot(setup, server, order + ["--eab-kid", kid, "--eab-hmac-key", hmac], profile: "partners")
+            #expect(with.status == 0, "\(with.stdout)\(with.stderr)\(Self.certbotLog(setup))")
+
+            // The same credential for a second account (another certbot, another key): refused.
+            let reuse = try await Self.certbot(
+                setup, server, order + ["--eab-kid", kid, "--eab-hmac-key", hmac], profile: "partners", home: "certbot-2")
+            #expect(reuse.status != 0)
+            let secondLog =
+                (try? String(contentsOf: setup.certctl.directory.appendingPathComponent("certbot-2/logs/letsencrypt.log"), encoding: .utf8))
+                ?? ""
+            #expect(secondLog.contains("already used"), "\(secondLog.suffix(2_000))")
+
+            let credentials = try await server.request("GET", "/api/v1/admin/acme/eab", key: admin, caFile: ca)
+            #expect(credentials.text.contains("\"status\":\"used\"") && !credentials.text.contains(hmac), "\(credentials.text)")
+            #expect(try await server.request("POST", "/api/v1/admin/acme/eab/\(kid)/revoke", key: admin, caFile: ca).status == 200)
+            let accounts = try await server.request("GET", "/api/v1/admin/acme/accounts", key: admin, caFile: ca)
+            let list = try accounts.json()["accounts"] as? [[String: Any]] ?? []
+            let partner = try #require(list.first { $0["profile"] as? String == "partners" }, "\(accounts.text)")
+            let id = try #require(partner["id"] as? String)
+            #expect(try await server.request("POST", "/api/v1/admin/acme/accounts/\(id)/deactivate", key: admin, caFile: ca).status == 200)
+            let after = try await Self.certbot(
+                setup, server, order.map { $0 == "shop.partners.test" ? "www.partners.test" : $0 }, profile: "partners")
+            #expect(after.status != 0)
+            #expect(Self.certbotLog(setup).contains("is deactivated"), "\(Self.certbotLog(setup).suffix(2_000))")
+            // Non-admin keys cannot manage ACME.
+            let operatorKey = try #require(
+                try await server.request(
+                    "POST", "/api/v1/admin/keys", key: admin, json: ["name": "op", "role": "operator"], caFile: ca
+                ).json()["key"] as? String)
+            #expect(try await server.request("GET", "/api/v1/admin/acme/accounts", key: operatorKey, caFile: ca).status == 403)
         }
     }
 }

@@ -18,7 +18,7 @@ struct ACMEController {
                 if let terms = settings.termsOfServiceURL { meta["termsOfService"] = terms }
                 return try json([
                     "newNonce": urls.newNonce, "newAccount": urls.newAccount, "newOrder": urls.newOrder, "revokeCert": urls.revokeCert,
-                    "keyChange": urls.keyChange, "meta": meta,
+                    "keyChange": urls.keyChange, "renewalInfo": urls.renewalInfo, "meta": meta,
                 ])
             }
         }
@@ -85,6 +85,20 @@ struct ACMEController {
                 return reply
             }
         }
+        group.get("renewal-info/:id") { request, context in
+            try await answer(request, context) { _, _, _ in
+                let window = try await service.renewalInfo(certID: try context.parameters.require("id"))
+                var reply = try json(["suggestedWindow": ["start": window.start.rfc3339, "end": window.end.rfc3339]])
+                reply.retryAfter = 21_600
+                return reply
+            }
+        }
+        group.post("key-change") { request, context in
+            try await answer(request, context) { urls, _, _ in
+                let auth = try await service.authenticate(try await bytes(request), url: urls.keyChange, urls: urls, jwkAllowed: false)
+                return try json(try accountJSON(try await service.changeKey(auth, urls: urls), urls))
+            }
+        }
         group.post("revoke-cert") { request, context in
             try await answer(request, context) { urls, _, _ in
                 let auth = try await service.authenticate(try await bytes(request), url: urls.revokeCert, urls: urls, jwkAllowed: true)
@@ -144,7 +158,7 @@ struct ACMEController {
         for link in reply.links + ["<\(urls.directory)>;rel=\"index\""] {
             headers.append(HTTPField(name: HTTPField.Name("Link")!, value: link))
         }
-        if reply.status == .tooManyRequests, let retry = reply.retryAfter { headers[.retryAfter] = "\(retry)" }
+        if let retry = reply.retryAfter { headers[.retryAfter] = "\(retry)" }
         return Response(status: reply.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.body)))
     }
 

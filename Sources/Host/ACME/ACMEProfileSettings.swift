@@ -35,7 +35,6 @@ public struct ACMEProfileSettings: Sendable, Hashable {
         enabled = options.enabled ?? false
         eabRequired = options.eabRequired ?? false
         // Not validated by this version yet: refused rather than silently ignored (docs/acme-server.md).
-        if eabRequired { throw ProfileError("acme.eab_required: external account binding is not available in this version yet") }
         if !(options.caaIdentities ?? []).isEmpty {
             throw ProfileError("acme.caa_identities: CAA checking is not available in this version yet")
         }

@@ -93,21 +93,28 @@ struct ACMEService: Sendable {
         if settings.eabRequired, payload["externalAccountBinding"] == nil {
             throw ACMEProblem(.externalAccountRequired, "directory \(urls.profile) requires external account binding")
         }
+        let id = Self.randomID()
+        let binding = try await payload["externalAccountBinding"].asyncMap {
+            try await checkBinding($0, key: auth.key, urls: urls, accountID: id)
+        }
         let agreed = payload["termsOfServiceAgreed"] as? Bool ?? false
         if settings.termsOfServiceURL != nil, !agreed {
             throw ACMEProblem(.userActionRequired, "agree to the terms of service (termsOfServiceAgreed: true)")
         }
         let contact = try Self.contacts(payload["contact"])
-        let id = Self.randomID()
         let account = ACMEAccount(contact: contact, jwk: auth.key.canonicalJSON, termsOfServiceAgreed: agreed)
         let record = ACMEObjectRecord(
             kind: .account, id: id, profile: urls.profile, lookup: "\(urls.profile) \(auth.key.thumbprint)", status: "valid",
             createdAt: now(), body: try ACMEJSON.encode(account))
-        try await storage.insertACMEObjects(
-            [record],
-            audit: AuditEntry(
-                occurredAt: now(), actor: "acme:\(id)", action: AuditAction.acmeAccountCreated, target: "acme-account:\(id)",
-                detail: ["profile": urls.profile, "contact": contact.joined(separator: ",")]))
+        var detail = ["profile": urls.profile, "contact": contact.joined(separator: ",")]
+        if let binding { detail["eab_kid"] = binding.id }
+        guard
+            try await storage.writeACMEObjects(
+                insert: [record], update: binding.map { [$0] } ?? [],
+                audit: AuditEntry(
+                    occurredAt: now(), actor: "acme:\(id)", action: AuditAction.acmeAccountCreated, target: "acme-account:\(id)",
+                    detail: detail))
+        else { throw ACMEProblem(.unauthorized, "the external account binding credential was used meanwhile") }
         metrics.increment(.acme, "account_created")
         return (record, true)
     }
@@ -146,5 +153,13 @@ struct ACMEService: Sendable {
             }
         }
         return list
+    }
+}
+
+extension Optional {
+    /// `map` with an async transform.
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }

@@ -16,6 +16,7 @@ struct ACMEURLs: Sendable {
     var newOrder: String { "\(base)/new-order" }
     var revokeCert: String { "\(base)/revoke-cert" }
     var keyChange: String { "\(base)/key-change" }
+    var renewalInfo: String { "\(base)/renewal-info" }
     func account(_ id: String) -> String { "\(base)/account/\(id)" }
     func orders(_ accountID: String) -> String { "\(base)/account/\(accountID)/orders" }
     func order(_ id: String) -> String { "\(base)/order/\(id)" }

@@ -18,6 +18,8 @@ public enum Permission: String, Sendable, CaseIterable {
     case readMetrics
     /// The key API (`/api/v1/admin/keys…`).
     case manageKeys
+    /// ACME external account binding credentials and accounts (`/api/v1/admin/acme/…`).
+    case manageACME
 }
 
 extension APIKeyRole {

@@ -117,6 +117,7 @@ struct HostApplication: Sendable {
         AdminKeyController(keys: keys, policy: policy, auth: auth, body: body).register(on: router)
         MetricsController(metrics: metrics, auth: auth).register(on: router)
         ACMEController(service: acme, body: body).register(on: router)
+        AdminACMEController(service: acme, auth: auth, body: body).register(on: router)
         pki.register(on: router)
         routes.load(router)
         return router

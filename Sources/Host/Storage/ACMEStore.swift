@@ -8,12 +8,10 @@ public protocol ACMEStore: Sendable {
     /// Uses a nonce up: `true` exactly once for a nonce that was handed out and has not expired.
     func consumeNonce(_ nonce: String, now: Date) async throws -> Bool
 
-    /// Stores new objects (and their audit row, when given) in one transaction.
-    func insertACMEObjects(_ records: [ACMEObjectRecord], audit: AuditEntry?) async throws
-    /// Replaces objects read at `version - 1` with these (`version` already incremented), and
-    /// writes the audit row, in one transaction; `false` (nothing written) when any of them changed
-    /// in between.
-    func updateACMEObjects(_ records: [ACMEObjectRecord], audit: AuditEntry?) async throws -> Bool
+    /// In one transaction: inserts `insert`, replaces each of `update` read at `version - 1` (its
+    /// `version` already incremented), and writes the audit row. `false`, with nothing written, when
+    /// any of `update` changed in between.
+    func writeACMEObjects(insert: [ACMEObjectRecord], update: [ACMEObjectRecord], audit: AuditEntry?) async throws -> Bool
 
     func acmeObject(_ kind: ACMEObjectRecord.Kind, id: String) async throws -> ACMEObjectRecord?
     /// Objects of `kind` with this ``ACMEObjectRecord/lookup``, newest first.
@@ -22,4 +20,16 @@ public protocol ACMEStore: Sendable {
     func acmeObjects(_ kind: ACMEObjectRecord.Kind, limit: Int) async throws -> [ACMEObjectRecord]
     /// How many objects of `kind` `accountID` created since `since` (the order rate limit).
     func countACMEObjects(_ kind: ACMEObjectRecord.Kind, accountID: String, since: Date) async throws -> Int
+}
+
+extension ACMEStore {
+    /// Stores new objects (and their audit row, when given) in one transaction.
+    public func insertACMEObjects(_ records: [ACMEObjectRecord], audit: AuditEntry?) async throws {
+        _ = try await writeACMEObjects(insert: records, update: [], audit: audit)
+    }
+
+    /// Replaces objects read at `version - 1` (see ``writeACMEObjects(insert:update:audit:)``).
+    public func updateACMEObjects(_ records: [ACMEObjectRecord], audit: AuditEntry?) async throws -> Bool {
+        try await writeACMEObjects(insert: [], update: records, audit: audit)
+    }
 }

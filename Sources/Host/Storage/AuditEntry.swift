@@ -51,4 +51,7 @@ public enum AuditAction {
     public static let acmeChallengeValidated = "acme_challenge_validated"
     public static let acmeChallengeFailed = "acme_challenge_failed"
     public static let acmeOrderFinalized = "acme_order_finalized"
+    public static let acmeEABCreated = "acme_eab_created"
+    public static let acmeEABRevoked = "acme_eab_revoked"
+    public static let acmeAccountDeactivated = "acme_account_deactivated"
 }

@@ -15,40 +15,30 @@ extension SQLiteStorage {
         }
     }
 
-    public func insertACMEObjects(_ records: [ACMEObjectRecord], audit: AuditEntry?) async throws {
-        try await transaction { db in
-            for record in records {
-                try db.query(
-                    """
-                    INSERT INTO acme_objects (kind, id, profile, account_id, lookup, status, expires_at, created_at, body, version)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                    """, Self.values(record))
-            }
-            if let audit { try Self.insertAudit(audit, db) }
-        }
-    }
-
-    public func updateACMEObjects(_ records: [ACMEObjectRecord], audit: AuditEntry?) async throws -> Bool {
+    public func writeACMEObjects(insert: [ACMEObjectRecord], update: [ACMEObjectRecord], audit: AuditEntry?) async throws -> Bool {
         do {
-            return try await writeUpdates(records, audit: audit)
+            return try await transaction { db in
+                for record in insert {
+                    try db.query(
+                        """
+                        INSERT INTO acme_objects (kind, id, profile, account_id, lookup, status, expires_at, created_at, body, version)
+                        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                        """, Self.values(record))
+                }
+                for record in update {
+                    try db.query(
+                        """
+                        UPDATE acme_objects SET profile = ?3, account_id = ?4, lookup = ?5, status = ?6, expires_at = ?7, created_at = ?8,
+                            body = ?9, version = ?10
+                        WHERE kind = ?1 AND id = ?2 AND version = ?10 - 1
+                        """, Self.values(record))
+                    guard db.changes == 1 else { throw SQLiteStaleWrite() }
+                }
+                if let audit { try Self.insertAudit(audit, db) }
+                return true
+            }
         } catch is SQLiteStaleWrite {
             return false
-        }
-    }
-
-    private func writeUpdates(_ records: [ACMEObjectRecord], audit: AuditEntry?) async throws -> Bool {
-        try await transaction { db in
-            for record in records {
-                try db.query(
-                    """
-                    UPDATE acme_objects SET profile = ?3, account_id = ?4, lookup = ?5, status = ?6, expires_at = ?7, created_at = ?8,
-                        body = ?9, version = ?10
-                    WHERE kind = ?1 AND id = ?2 AND version = ?10 - 1
-                    """, Self.values(record))
-                guard db.changes == 1 else { throw SQLiteStaleWrite() }
-            }
-            if let audit { try Self.insertAudit(audit, db) }
-            return true
         }
     }
 

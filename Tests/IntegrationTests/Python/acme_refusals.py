@@ -149,4 +149,65 @@ report("finalize_other_account", *post(b, order["finalize"], {"csr": csr(["csr.e
 status, headers, final = post(a, order["finalize"], {"csr": csr(["csr.example.test"])})
 print(json.dumps({"case": "finalize", "status": status, "order_status": final.get("status"),
                   "certificate": bool(final.get("certificate"))}), flush=True)
+# ARI (RFC 9773): the window for the certificate just issued, then in the past once it is revoked.
+_, _, pem = post(a, final["certificate"], None)
+leaf = x509.load_pem_x509_certificate(pem.encode() if isinstance(pem, str) else pem)
+aki = leaf.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
+serial = leaf.serial_number.to_bytes((leaf.serial_number.bit_length() + 8) // 8, "big")
+ari_url = f"{directory['renewalInfo']}/{b64(aki)}.{b64(serial)}"
+
+
+def window():
+    status, headers, body = fetch("GET", ari_url)
+    parsed = json.loads(body)
+    return status, headers.get("Retry-After"), parsed.get("suggestedWindow", {})
+
+
+status, retry, suggested = window()
+print(json.dumps({"case": "ari", "status": status, "retry_after": retry, "window": suggested,
+                  "not_after": leaf.not_valid_after.strftime("%Y-%m-%dT%H:%M:%SZ")}), flush=True)
+der = leaf.public_bytes(serialization.Encoding.DER)
+report("revoke_by_account", *post(a, directory["revokeCert"], {"certificate": b64(der), "reason": 4}))
+report("revoke_twice", *post(a, directory["revokeCert"], {"certificate": b64(der)}))
+status, retry, suggested = window()
+print(json.dumps({"case": "ari_revoked", "status": status, "window": suggested}), flush=True)
+
+# RFC 8738: an IP identifier, validated over http-01 at the address itself.
+status, headers, order = post(a, directory["newOrder"], {"identifiers": [{"type": "ip", "value": "127.0.0.1"}]})
+_, _, authz = post(a, order["authorizations"][0], None)
+print(json.dumps({"case": "ip_challenges", "types": [c["type"] for c in authz["challenges"]]}), flush=True)
+challenge = authz["challenges"][0]
+CHALLENGES[challenge["token"]] = f"{challenge['token']}.{a.thumbprint()}"
+post(a, challenge["url"], {})
+ip_key = ec.generate_private_key(ec.SECP256R1())
+ip_csr = (x509.CertificateSigningRequestBuilder().subject_name(x509.Name([]))
+          .add_extension(x509.SubjectAlternativeName([x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]), critical=True)
+          .sign(ip_key, hashes.SHA256()))
+status, headers, final = post(a, order["finalize"], {"csr": b64(ip_csr.public_bytes(serialization.Encoding.DER))})
+print(json.dumps({"case": "ip_finalize", "status": status, "order_status": final.get("status"), "detail": final.get("detail")}), flush=True)
+# Revocation with the certificate's own key (a `jwk` request), by someone who has no account.
+_, _, ip_pem = post(a, final["certificate"], None)
+ip_der = x509.load_pem_x509_certificate(ip_pem.encode()).public_bytes(serialization.Encoding.DER)
+holder = Account()
+holder.key = ip_key
+numbers = ip_key.public_key().public_numbers()
+holder.jwk = {"crv": "P-256", "kty": "EC", "x": b64(numbers.x.to_bytes(32, "big")), "y": b64(numbers.y.to_bytes(32, "big"))}
+report("revoke_by_certificate_key", *post(b, directory["revokeCert"], {"certificate": b64(ip_der)}, key=ip_key))
+report("revoke_by_certificate_key_jwk", *post(holder, directory["revokeCert"], {"certificate": b64(ip_der)}))
+# keyChange (RFC 8555 §7.3.5): A rolls over to a new key; the old key stops working; B's key is taken (409).
+def inner(account_url, new_key_account, old_jwk, url):
+    protected = b64(json.dumps({"alg": "ES256", "jwk": new_key_account.jwk, "url": url}).encode())
+    payload = b64(json.dumps({"account": account_url, "oldKey": old_jwk}).encode())
+    der = new_key_account.key.sign(f"{protected}.{payload}".encode(), ec.ECDSA(hashes.SHA256()))
+    r, s_ = decode_dss_signature(der)
+    return {"protected": protected, "payload": payload, "signature": b64(r.to_bytes(32, "big") + s_.to_bytes(32, "big"))}
+
+
+taken = post(a, directory["keyChange"], inner(a.kid, b, a.jwk, directory["keyChange"]))
+report("key_change_taken", *taken)
+fresh = Account()
+report("key_change", *post(a, directory["keyChange"], inner(a.kid, fresh, a.jwk, directory["keyChange"])))
+report("old_key_after_change", *post(a, directory["newOrder"], {"identifiers": [{"type": "dns", "value": "old.example.test"}]}))
+fresh.kid = a.kid
+report("new_key_after_change", *post(fresh, directory["newOrder"], {"identifiers": [{"type": "dns", "value": "new.example.test"}]}))
 server.shutdown()

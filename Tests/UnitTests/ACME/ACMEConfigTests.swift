@@ -45,7 +45,6 @@ import Testing
     }
 
     @Test(arguments: [
-        ("      enabled: true\n      eab_required: true", "external account binding is not available"),
         ("      enabled: true\n      caa_identities: [ca.example.test]", "CAA checking is not available"),
         ("      enabled: true\n      challenges: [tls-alpn-01]", "tls-alpn-01 is not available"),
         ("      enabled: true\n      challenges: [http-02]", "'http-02' is not one of"),

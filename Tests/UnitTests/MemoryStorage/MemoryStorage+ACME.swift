@@ -15,20 +15,13 @@ extension MemoryStorage: ACMEStore {
         }
     }
 
-    func insertACMEObjects(_ records: [ACMEObjectRecord], audit: AuditEntry?) async throws {
+    func writeACMEObjects(insert: [ACMEObjectRecord], update: [ACMEObjectRecord], audit: AuditEntry?) async throws -> Bool {
         try state.withLock { state in
-            for record in records where state.acmeObjects[Self.key(record)] != nil {
+            for record in insert where state.acmeObjects[Self.key(record)] != nil {
                 throw HostError(.conflict, "the record already exists")
             }
-            for record in records { state.acmeObjects[Self.key(record)] = Self.stored(record) }
-            if let audit { state.appendAudit(audit) }
-        }
-    }
-
-    func updateACMEObjects(_ records: [ACMEObjectRecord], audit: AuditEntry?) async throws -> Bool {
-        state.withLock { state in
-            for record in records where state.acmeObjects[Self.key(record)]?.version != record.version - 1 { return false }
-            for record in records { state.acmeObjects[Self.key(record)] = Self.stored(record) }
+            for record in update where state.acmeObjects[Self.key(record)]?.version != record.version - 1 { return false }
+            for record in insert + update { state.acmeObjects[Self.key(record)] = Self.stored(record) }
             if let audit { state.appendAudit(audit) }
             return true
         }

@@ -21,8 +21,13 @@ struct ACMERequest: Sendable {
     var signingInput: [UInt8]
     var signature: [UInt8]
 
+    /// The inner JWS of a keyChange (RFC 8555 §7.3.5): like a request, but without a nonce.
+    init(innerBody: [UInt8]) throws(ACMEProblem) {
+        try self.init(body: innerBody, nonceRequired: false)
+    }
+
     /// - Throws: ``ACMEProblem`` `malformed` / `badSignatureAlgorithm` / `badPublicKey`.
-    init(body: [UInt8]) throws(ACMEProblem) {
+    init(body: [UInt8], nonceRequired: Bool = true) throws(ACMEProblem) {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
             throw ACMEProblem(.malformed, "the request body is not a JSON object (a flattened JWS)")
         }
@@ -49,9 +54,9 @@ struct ACMERequest: Sendable {
         guard (jwkObject == nil) != (kid == nil) else {
             throw ACMEProblem(.malformed, "the JWS header must have exactly one of 'jwk' and 'kid'")
         }
-        guard let nonce = header["nonce"] as? String, !nonce.isEmpty else {
-            throw ACMEProblem(.badNonce, "the JWS header has no 'nonce'")
-        }
+        let nonce = header["nonce"] as? String ?? ""
+        if nonceRequired, nonce.isEmpty { throw ACMEProblem(.badNonce, "the JWS header has no 'nonce'") }
+        if !nonceRequired, header["nonce"] != nil { throw ACMEProblem(.malformed, "the inner JWS must not have a 'nonce'") }
         guard let url = header["url"] as? String else { throw ACMEProblem(.malformed, "the JWS header has no 'url'") }
         self.algorithm = algorithm
         self.jwk = try jwkObject.map { (object) throws(ACMEProblem) in try JWK(json: object) }

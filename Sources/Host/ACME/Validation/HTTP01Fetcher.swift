@@ -45,9 +45,15 @@ struct HTTP01Fetcher: Sendable {
         throw ACMEProblem(.connection, "too many redirects for http://\(name)/.well-known/acme-challenge/\(token)")
     }
 
-    /// The first address of `name` outside the deny list.
+    /// The first address of `name` (or the address an IP identifier is) outside the deny list.
     func allowedAddress(_ name: String) async throws(ACMEProblem) -> [UInt8] {
-        let addresses = try await dns.addresses(name)
+        // An IP identifier (RFC 8738) is its own address.
+        let addresses: [[UInt8]]
+        if let literal = IPAddress(name) {
+            addresses = [literal.bytes]
+        } else {
+            addresses = try await dns.addresses(name)
+        }
         guard
             let address = addresses.first(where: { bytes in
                 !deny.contains { range in (try? IPAddress(octets: bytes)).map(range.contains) ?? true }

@@ -19,24 +19,18 @@ extension PostgresStorage {
         }
     }
 
-    public func insertACMEObjects(_ records: [ACMEObjectRecord], audit: AuditEntry?) async throws {
-        try await transaction { connection in
-            for record in records {
-                try await connection.query(
-                    """
-                    INSERT INTO acme_objects (kind, id, profile, account_id, lookup, status, expires_at, created_at, body, version)
-                    VALUES (\(record.kind.rawValue), \(record.id), \(record.profile), \(record.accountID), \(record.lookup),
-                        \(record.status), \(record.expiresAt?.unixSeconds), \(record.createdAt.unixSeconds), \(record.body), \(record.version))
-                    """, logger: self.logger)
-            }
-            if let audit { try await self.insertAudit(audit, connection) }
-        }
-    }
-
-    public func updateACMEObjects(_ records: [ACMEObjectRecord], audit: AuditEntry?) async throws -> Bool {
+    public func writeACMEObjects(insert: [ACMEObjectRecord], update: [ACMEObjectRecord], audit: AuditEntry?) async throws -> Bool {
         do {
             return try await transaction { connection in
-                for record in records {
+                for record in insert {
+                    try await connection.query(
+                        """
+                        INSERT INTO acme_objects (kind, id, profile, account_id, lookup, status, expires_at, created_at, body, version)
+                        VALUES (\(record.kind.rawValue), \(record.id), \(record.profile), \(record.accountID), \(record.lookup),
+                            \(record.status), \(record.expiresAt?.unixSeconds), \(record.createdAt.unixSeconds), \(record.body), \(record.version))
+                        """, logger: self.logger)
+                }
+                for record in update {
                     let rows = try await Self.rows(
                         try await connection.query(
                             """
