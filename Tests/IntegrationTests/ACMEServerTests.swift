@@ -28,7 +28,7 @@ import Testing
                       ip: ["127.0.0.0/8"]
                     acme:
                       enabled: true
-                      challenges: [http-01, dns-01]
+                      challenges: [http-01, dns-01, tls-alpn-01]
                   - id: http
                     issuers: [iss-local]
                     names:
@@ -37,6 +37,14 @@ import Testing
                     acme:
                       enabled: true
                       challenges: [http-01]
+                  - id: caa
+                    issuers: [iss-local]
+                    names:
+                      dns: ["*.caa.test"]
+                    acme:
+                      enabled: true
+                      challenges: [http-01]
+                      caa_identities: [ca.example.test]
                   - id: partners
                     issuers: [iss-local]
                     names:
@@ -50,7 +58,10 @@ import Testing
         let port = Certctl.freePort()
         return Setup(
             certctl: certctl, config: config, dns: dns, http01Port: port,
-            environment: ["CERTCTL_ACME_HTTP01_PORT": "\(port)", "CERTCTL_ACME_DNS_RESOLVER": dns.dnsAddress])
+            environment: [
+                "CERTCTL_ACME_HTTP01_PORT": "\(port)", "CERTCTL_ACME_DNS_RESOLVER": dns.dnsAddress,
+                "CERTCTL_ACME_TLSALPN01_PORT": "\(dns.tlsALPNPort)",
+            ])
     }
 
     /// Runs certbot with its own directories, trusting the local CA that issued the server's TLS certificate.
@@ -153,7 +164,7 @@ import Testing
         let ca = setup.certctl.directory.appendingPathComponent("ca/iss-local.crt")
         try await ServerProcess.with(setup.certctl, arguments: ["--config", setup.config.path], environment: setup.environment) { server in
             let run = try await Python.run(
-                "acme_refusals.py", ["\(server.baseURL)/acme/web/directory", ca.path, "\(setup.http01Port)"])
+                "acme_refusals.py", ["\(server.baseURL)/acme/web/directory", ca.path, "\(setup.http01Port)", setup.dns.managementURL])
             #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
             var cases: [String: [String: Any]] = [:]
             for line in run.stdout.split(separator: "\n") {
@@ -182,6 +193,7 @@ import Testing
             #expect(cases["key_change"]?["status"] as? Int == 200, "\(cases["key_change"] ?? [:])")
             expectProblem("old_key_after_change", 403, "unauthorized")
             #expect(cases["new_key_after_change"]?["status"] as? Int == 201, "\(cases["new_key_after_change"] ?? [:])")
+            #expect(cases["orders"]?["has_final"] as? Bool == true, "\(cases["orders"] ?? [:])")
             // ARI: a window inside the validity, then in the past after revocation; revocation by kid and by certificate key.
             let ari = cases["ari"] ?? [:]
             let window = ari["window"] as? [String: String] ?? [:]
@@ -194,8 +206,13 @@ import Testing
             #expect((revokedWindow["end"] ?? "9") < (window["start"] ?? ""), "\(revokedWindow)")
             expectProblem("revoke_by_certificate_key", 403, "unauthorized")
             #expect(cases["revoke_by_certificate_key_jwk"]?["status"] as? Int == 200, "\(cases["revoke_by_certificate_key_jwk"] ?? [:])")
+            // tls-alpn-01 (RFC 8737) against pebble-challtestsrv's responder.
+            #expect(cases["tls_alpn"]?["status"] as? String == "valid", "\(cases["tls_alpn"] ?? [:])")
+            let wrong = cases["tls_alpn_wrong"] ?? [:]
+            #expect(wrong["status"] as? String == "invalid", "\(wrong)")
+            #expect((wrong["error"] as? [String: Any])?["type"] as? String == "urn:ietf:params:acme:error:incorrectResponse", "\(wrong)")
             // RFC 8738: an IP identifier, validated by http-01 at the address itself, only http-01 offered.
-            #expect(cases["ip_challenges"]?["types"] as? [String] == ["http-01"], "\(cases["ip_challenges"] ?? [:])")
+            #expect(cases["ip_challenges"]?["types"] as? [String] == ["http-01", "tls-alpn-01"], "\(cases["ip_challenges"] ?? [:])")
             #expect(cases["ip_finalize"]?["order_status"] as? String == "valid", "\(cases["ip_finalize"] ?? [:])")
             let listed = try await server.request("GET", "/api/v1/certificates", key: try server.adminKey, caFile: ca)
             #expect(!listed.text.contains("extra.example.test") && !listed.text.contains("evil.other.test"))
@@ -251,6 +268,69 @@ import Testing
                     "POST", "/api/v1/admin/keys", key: admin, json: ["name": "op", "role": "operator"], caFile: ca
                 ).json()["key"] as? String)
             #expect(try await server.request("GET", "/api/v1/admin/acme/accounts", key: operatorKey, caFile: ca).status == 403)
+        }
+    }
+
+    /// CAA (RFC 8659) at validation: the closest record set decides; one naming another CA makes the
+    /// challenge invalid with `caa`, one naming this CA (`caa_identities`) lets certbot enroll.
+    @Test func caaIsCheckedAtValidation() async throws {
+        let setup = try await Self.setUp()
+        func addCAA(_ host: String, _ issuer: String) async throws {
+            let body = "{\"host\":\"\(host).\",\"policies\":[{\"tag\":\"issue\",\"value\":\"\(issuer)\"}]}"
+            try await Command.check(["curl", "-fsS", "-X", "POST", "-d", body, "\(setup.dns.managementURL)/add-caa"])
+        }
+        try await addCAA("caa.test", "other-ca.test")
+        try await addCAA("ok.caa.test", "ca.example.test")
+        try await ServerProcess.with(setup.certctl, arguments: ["--config", setup.config.path], environment: setup.environment) { server in
+            func order(_ name: String) async throws -> CommandResult {
+                try await Self.certbot(
+                    setup, server,
+                    [
+                        "certonly", "--standalone", "--http-01-port", "\(setup.http01Port)", "--http-01-address", "127.0.0.1", "-d", name,
+                        "--register-unsafely-without-email", "--agree-tos",
+                    ], profile: "caa")
+            }
+            let denied = try await order("deny.caa.test")
+            #expect(denied.status != 0)
+            #expect(Self.certbotLog(setup).contains("urn:ietf:params:acme:error:caa"), "\(Self.certbotLog(setup).suffix(3_000))")
+            let allowed = try await order("ok.caa.test")
+            #expect(allowed.status == 0, "\(allowed.stdout)\(allowed.stderr)\(Self.certbotLog(setup).suffix(3_000))")
+        }
+    }
+
+    /// Chained fronting: a second certctl whose `acme` connector points at this server's directory
+    /// issues through it — certctl fronting certctl, http-01 answered by the second one's listener.
+    @Test func aSecondCertctlIssuesThroughThisDirectory() async throws {
+        let upstream = try await Self.setUp()
+        let upstreamCA = upstream.certctl.directory.appendingPathComponent("ca/iss-local.crt")
+        let downstream = try Certctl()
+        let downstreamPKI = Certctl.freePort()
+        var environment = upstream.environment
+        environment["CERTCTL_ACME_HTTP01_PORT"] = "\(downstreamPKI)"
+        try await ServerProcess.with(upstream.certctl, arguments: ["--config", upstream.config.path], environment: environment) { server in
+            let config = try downstream.writeConfig(
+                withLocalIssuerAnd: """
+                      - id: iss-upstream
+                        type: acme
+                        directory_url: "\(server.baseURL)/acme/web/directory"
+                        ca_bundle_file: "\(upstreamCA.path)"
+                        terms_of_service_agreed: "true"
+                    """)
+            #expect(try await downstream.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"]).status == 0)
+            try await ServerProcess.with(downstream, arguments: ["--config", config.path], pkiPort: downstreamPKI) { front in
+                let dir = downstream.directory
+                let csr = try await OpenSSL.makeCSR(
+                    in: dir, name: "chain", subject: "/CN=chain.example.test", san: "DNS:chain.example.test")
+                let issued = try await front.request(
+                    "POST", "/api/v1/certificates", key: try front.adminKey, json: ["issuer_id": "iss-upstream", "csr_pem": csr],
+                    caFile: dir.appendingPathComponent("ca/iss-local.crt"))
+                #expect(issued.status == 201, "\(issued.text)\n\(server.stderr.suffix(2_000))")
+                let leaf = try #require(try issued.json()["certificate_pem"] as? String)
+                #expect(try await OpenSSL.verify(leafPEM: leaf, caFile: upstreamCA, in: dir).status == 0)
+                // The upstream recorded it as an ACME certificate of the downstream's account.
+                let listed = try await server.request("GET", "/api/v1/certificates", key: try server.adminKey, caFile: upstreamCA)
+                #expect(listed.text.contains("chain.example.test") && listed.text.contains("acme:"), "\(listed.text)")
+            }
         }
     }
 }

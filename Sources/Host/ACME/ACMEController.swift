@@ -40,6 +40,13 @@ struct ACMEController {
                 return try json(try accountJSON(try await service.updateAccount(auth, id: id), urls))
             }
         }
+        group.post("account/:id/orders") { request, context in
+            try await answer(request, context) { urls, _, _ in
+                let id = try context.parameters.require("id")
+                let auth = try await service.authenticate(try await bytes(request), url: urls.orders(id), urls: urls, jwkAllowed: false)
+                return try json(["orders": try await service.orders(auth, accountID: id).map(urls.order)])
+            }
+        }
         group.post("new-order") { request, context in
             try await answer(request, context) { urls, profile, settings in
                 let auth = try await service.authenticate(try await bytes(request), url: urls.newOrder, urls: urls, jwkAllowed: false)
@@ -74,12 +81,12 @@ struct ACMEController {
             }
         }
         group.post("challenge/:authz/:index") { request, context in
-            try await answer(request, context) { urls, _, _ in
+            try await answer(request, context) { urls, _, settings in
                 let id = try context.parameters.require("authz")
                 guard let index = Int(try context.parameters.require("index")) else { throw ACMEProblem.notFound("challenge") }
                 let auth = try await service.authenticate(
                     try await bytes(request), url: urls.challenge(id, index), urls: urls, jwkAllowed: false)
-                let (record, challenge) = try await service.respond(auth, authorizationID: id, index: index)
+                let (record, challenge) = try await service.respond(auth, authorizationID: id, index: index, settings: settings)
                 var reply = try json(challengeJSON(challenge, url: urls.challenge(id, index)))
                 reply.links.append("<\(urls.authorization(record.id))>;rel=\"up\"")
                 return reply

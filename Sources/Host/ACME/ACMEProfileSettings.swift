@@ -34,16 +34,11 @@ public struct ACMEProfileSettings: Sendable, Hashable {
     init(_ options: Options) throws(ProfileError) {
         enabled = options.enabled ?? false
         eabRequired = options.eabRequired ?? false
-        // Not validated by this version yet: refused rather than silently ignored (docs/acme-server.md).
-        if !(options.caaIdentities ?? []).isEmpty {
-            throw ProfileError("acme.caa_identities: CAA checking is not available in this version yet")
-        }
         var challenges: [Challenge] = []
-        for name in options.challenges ?? ["http-01", "dns-01"] {
+        for name in options.challenges ?? ["http-01", "dns-01", "tls-alpn-01"] {
             guard let challenge = Challenge(rawValue: name) else {
                 throw ProfileError("acme.challenges '\(name)' is not one of http-01, dns-01, tls-alpn-01")
             }
-            if challenge == .tlsALPN01 { throw ProfileError("acme.challenges: tls-alpn-01 is not available in this version yet") }
             if !challenges.contains(challenge) { challenges.append(challenge) }
         }
         guard !challenges.isEmpty else { throw ProfileError("acme.challenges must list at least one challenge type") }

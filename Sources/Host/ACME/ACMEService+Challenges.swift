@@ -8,7 +8,9 @@ extension ACMEService {
     /// A challenge response (RFC 8555 §7.5.1): validated now, while the client waits (bounded by the
     /// validator's timeouts), so any instance can answer the authorization poll that follows. The
     /// challenge and its authorization become `valid` or `invalid` together, audited.
-    func respond(_ auth: Authenticated, authorizationID: String, index: Int) async throws -> (ACMEObjectRecord, ACMEChallenge) {
+    func respond(_ auth: Authenticated, authorizationID: String, index: Int, settings: ACMEProfileSettings) async throws -> (
+        ACMEObjectRecord, ACMEChallenge
+    ) {
         var record = try await owned(.authorization, id: authorizationID, by: auth)
         var authorization = try ACMEJSON.decode(ACMEAuthorization.self, record.body)
         guard authorization.challenges.indices.contains(index) else { throw ACMEProblem.notFound("challenge") }
@@ -18,7 +20,11 @@ extension ACMEService {
         let account = try ACMEJSON.decode(ACMEAccount.self, auth.account?.body ?? "{}")
         let thumbprint = try JWK(canonicalJSON: account.jwk).thumbprint
         let challenge = authorization.challenges[index]
-        let problem = await validator.validate(challenge, identifier: authorization.identifier, thumbprint: thumbprint)
+        var problem = await validator.validate(challenge, identifier: authorization.identifier, thumbprint: thumbprint)
+        if problem == nil, !settings.caaIdentities.isEmpty, authorization.identifier.type == "dns" {
+            problem = await CAACheck(dns: validator.dns, identities: settings.caaIdentities).problem(
+                name: authorization.identifier.value, wildcard: authorization.wildcard)
+        }
         let current = now()
         authorization.challenges[index].status = problem == nil ? "valid" : "invalid"
         authorization.challenges[index].validated = problem == nil ? current : nil

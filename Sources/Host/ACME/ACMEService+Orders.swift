@@ -49,7 +49,7 @@ extension ACMEService {
             let wildcard = identifier.value.hasPrefix("*.")
             let base = ACMEIdentifier(type: identifier.type, value: wildcard ? String(identifier.value.dropFirst(2)) : identifier.value)
             let types = settings.challenges.filter { type in
-                type != .tlsALPN01 && (!wildcard || type == .dns01) && (identifier.type == "dns" || type != .dns01)
+                (!wildcard || type == .dns01) && (identifier.type == "dns" || type != .dns01)
             }
             guard !types.isEmpty else {
                 throw ACMEProblem(
@@ -71,7 +71,7 @@ extension ACMEService {
         let orderID = Self.randomID()
         let order = ACMEOrder(identifiers: identifiers, authorizations: authorizationIDs)
         let record = ACMEObjectRecord(
-            kind: .order, id: orderID, profile: urls.profile, accountID: account.id, status: "pending",
+            kind: .order, id: orderID, profile: urls.profile, accountID: account.id, lookup: account.id, status: "pending",
             expiresAt: current.addingTimeInterval(TimeInterval(settings.orderLifetimeSeconds)), createdAt: current,
             body: try ACMEJSON.encode(order))
         try await storage.insertACMEObjects(
@@ -123,6 +123,19 @@ extension ACMEService {
         try await storage.acmeObjects(.authorization, lookup: "\(accountID) \(identifier.type):\(identifier.value)").first {
             $0.status == "valid" && ($0.expiresAt ?? .distantPast) > now
         }
+    }
+
+    /// The account's orders that are not yet invalid (RFC 8555 §7.1.2.1), newest first.
+    func orders(_ auth: Authenticated, accountID: String) async throws -> [String] {
+        guard let account = auth.account, account.id == accountID else {
+            throw ACMEProblem(.unauthorized, "an account's orders can only be listed with its own key")
+        }
+        var ids: [String] = []
+        for record in try await storage.acmeObjects(.order, lookup: accountID) {
+            let order = try ACMEJSON.decode(ACMEOrder.self, record.body)
+            if try await orderStatus(record, order) != "invalid" { ids.append(record.id) }
+        }
+        return ids
     }
 
     static func token() -> String { JOSEBase64.encode((0..<32).map { _ in UInt8.random(in: 0...255) }) }

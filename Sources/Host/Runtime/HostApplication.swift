@@ -98,7 +98,9 @@ struct HostApplication: Sendable {
         let dns = DNSClient(resolver: validation.dnsResolver.map { (host: $0.host, port: UInt16($0.port)) })
         acme = ACMEService(
             storage: storage, policy: policy, certificates: certificates,
-            validator: ACMEValidator(dns: dns, http01Port: validation.http01Port, deny: validation.deny), metrics: metrics, logger: logger)
+            validator: ACMEValidator(
+                dns: dns, http01Port: validation.http01Port, tlsALPN01Port: validation.tlsALPN01Port, deny: validation.deny),
+            metrics: metrics, logger: logger)
     }
 
     /// Every route of the HTTPS listener.

@@ -3,7 +3,7 @@
 one JSON line per case, what the server answered: the refusals RFC 8555 names, and that a refused
 request changed nothing.
 
-    acme_refusals.py DIRECTORY_URL CA_FILE HTTP01_PORT
+    acme_refusals.py DIRECTORY_URL CA_FILE HTTP01_PORT CHALLTESTSRV_MANAGEMENT_URL
 """
 import base64
 import http.server
@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID
 
-DIRECTORY, CA_FILE, HTTP01_PORT = sys.argv[1], sys.argv[2], int(sys.argv[3])
+DIRECTORY, CA_FILE, HTTP01_PORT, CHALLTESTSRV = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 CONTEXT = ssl.create_default_context(cafile=CA_FILE)
 CHALLENGES = {}
 
@@ -149,6 +149,10 @@ report("finalize_other_account", *post(b, order["finalize"], {"csr": csr(["csr.e
 status, headers, final = post(a, order["finalize"], {"csr": csr(["csr.example.test"])})
 print(json.dumps({"case": "finalize", "status": status, "order_status": final.get("status"),
                   "certificate": bool(final.get("certificate"))}), flush=True)
+_, _, account = post(a, a.kid, None)
+_, _, orders = post(a, account["orders"], None)
+print(json.dumps({"case": "orders", "count": len(orders.get("orders", [])), "has_final": order_url in orders.get("orders", [])}), flush=True)
+
 # ARI (RFC 9773): the window for the certificate just issued, then in the past once it is revoked.
 _, _, pem = post(a, final["certificate"], None)
 leaf = x509.load_pem_x509_certificate(pem.encode() if isinstance(pem, str) else pem)
@@ -172,11 +176,29 @@ report("revoke_twice", *post(a, directory["revokeCert"], {"certificate": b64(der
 status, retry, suggested = window()
 print(json.dumps({"case": "ari_revoked", "status": status, "window": suggested}), flush=True)
 
+# tls-alpn-01 (RFC 8737): pebble-challtestsrv presents the acme-tls/1 certificate for the key authorization.
+status, headers, order = post(a, directory["newOrder"], {"identifiers": [{"type": "dns", "value": "alpn.example.test"}]})
+_, _, authz = post(a, order["authorizations"][0], None)
+challenge = next(c for c in authz["challenges"] if c["type"] == "tls-alpn-01")
+urllib.request.urlopen(urllib.request.Request(
+    f"{CHALLTESTSRV}/add-tlsalpn01", method="POST",
+    data=json.dumps({"host": "alpn.example.test", "content": f"{challenge['token']}.{a.thumbprint()}"}).encode()))
+status, headers, answered = post(a, challenge["url"], {})
+print(json.dumps({"case": "tls_alpn", "status": answered.get("status"), "error": answered.get("error")}), flush=True)
+status, headers, order = post(a, directory["newOrder"], {"identifiers": [{"type": "dns", "value": "alpn-bad.example.test"}]})
+_, _, authz = post(a, order["authorizations"][0], None)
+challenge = next(c for c in authz["challenges"] if c["type"] == "tls-alpn-01")
+urllib.request.urlopen(urllib.request.Request(
+    f"{CHALLTESTSRV}/add-tlsalpn01", method="POST",
+    data=json.dumps({"host": "alpn-bad.example.test", "content": "not-the-key-authorization"}).encode()))
+status, headers, answered = post(a, challenge["url"], {})
+print(json.dumps({"case": "tls_alpn_wrong", "status": answered.get("status"), "error": answered.get("error")}), flush=True)
+
 # RFC 8738: an IP identifier, validated over http-01 at the address itself.
 status, headers, order = post(a, directory["newOrder"], {"identifiers": [{"type": "ip", "value": "127.0.0.1"}]})
 _, _, authz = post(a, order["authorizations"][0], None)
 print(json.dumps({"case": "ip_challenges", "types": [c["type"] for c in authz["challenges"]]}), flush=True)
-challenge = authz["challenges"][0]
+challenge = next(c for c in authz["challenges"] if c["type"] == "http-01")
 CHALLENGES[challenge["token"]] = f"{challenge['token']}.{a.thumbprint()}"
 post(a, challenge["url"], {})
 ip_key = ec.generate_private_key(ec.SECP256R1())

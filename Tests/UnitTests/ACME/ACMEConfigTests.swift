@@ -26,7 +26,7 @@ import Testing
     @Test func defaultsAndValues() throws {
         let defaults = try #require(try Self.load("      enabled: true").profiles?.first?.acme)
         #expect(defaults.enabled && !defaults.eabRequired)
-        #expect(defaults.challenges == [.http01, .dns01])
+        #expect(defaults.challenges == [.http01, .dns01, .tlsALPN01])
         #expect(defaults.authorizationLifetimeSeconds == 30 * 86_400 && defaults.orderLifetimeSeconds == 7 * 86_400)
         #expect(defaults.ordersPerAccountPerHour == 300)
         let set = try #require(
@@ -45,8 +45,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("      enabled: true\n      caa_identities: [ca.example.test]", "CAA checking is not available"),
-        ("      enabled: true\n      challenges: [tls-alpn-01]", "tls-alpn-01 is not available"),
+        ("      enabled: true\n      caa_identities: [\"not a name\"]", "is not a domain name"),
         ("      enabled: true\n      challenges: [http-02]", "'http-02' is not one of"),
         ("      enabled: true\n      order_lifetime: 5s", "order_lifetime '5s'"),
         ("      enabled: true\n      terms_of_service_url: ftp://x", "is not an http(s) URL"),

@@ -5,7 +5,8 @@ import Foundation
 #endif
 
 /// The validator's name lookups (A, AAAA, TXT, CAA): over UDP to `CERTCTL_ACME_DNS_RESOLVER` when it
-/// is set, so tests can answer from `pebble-challtestsrv`; else A/AAAA through the system resolver.
+/// is set, so tests can answer from `pebble-challtestsrv`; else A/AAAA through the system resolver
+/// and TXT/CAA to the first nameserver of /etc/resolv.conf.
 /// Each query runs on its own thread (a blocking socket with a receive timeout), never on Swift's
 /// cooperative pool.
 struct DNSClient: Sendable {
@@ -45,8 +46,8 @@ struct DNSClient: Sendable {
 
     /// The RDATA of every answer of `type` for `name` (CNAMEs followed by the resolver).
     func query(_ name: String, _ type: RecordType) async throws(ACMEProblem) -> [[UInt8]] {
-        guard let resolver else {
-            throw ACMEProblem(.dns, "\(type) lookups need CERTCTL_ACME_DNS_RESOLVER (the system resolver answers only A/AAAA here)")
+        guard let resolver = resolver ?? Self.systemNameserver() else {
+            throw ACMEProblem(.dns, "no DNS server for \(type) lookups: set CERTCTL_ACME_DNS_RESOLVER (no nameserver in /etc/resolv.conf)")
         }
         let id = UInt16.random(in: 0...UInt16.max)
         let message = Self.message(id: id, name: name, type: type)
@@ -62,6 +63,16 @@ struct DNSClient: Sendable {
         } catch {
             throw ACMEProblem(.dns, "the DNS answer for \(name) \(error.reason)")
         }
+    }
+
+    /// The first `nameserver` of /etc/resolv.conf, for TXT and CAA when no resolver is configured.
+    static func systemNameserver() -> (host: String, port: UInt16)? {
+        guard let text = try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if fields.count >= 2, fields[0] == "nameserver" { return (String(fields[1]), 53) }
+        }
+        return nil
     }
 
     // MARK: Wire format (RFC 1035)

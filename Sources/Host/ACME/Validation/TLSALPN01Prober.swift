@@ -1,0 +1,127 @@
+import Crypto
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+import NIOTLS
+import SwiftASN1
+import X509
+
+/// tls-alpn-01 (RFC 8737): a TLS handshake with `<address>:CERTCTL_ACME_TLSALPN01_PORT` offering only
+/// `acme-tls/1`, SNI the name (for an IP identifier its reverse name, RFC 8738), and a check of the
+/// self-signed certificate presented: the one subjectAltName is the identifier, and the critical
+/// `id-pe-acmeIdentifier` extension holds the SHA-256 of the key authorization. Runs on NIO's
+/// event loops with a 10 s limit.
+struct TLSALPN01Prober: Sendable {
+    static let protocolName = "acme-tls/1"
+    static let acmeIdentifier: ASN1ObjectIdentifier = [1, 3, 6, 1, 5, 5, 7, 1, 31]
+
+    var port: Int
+
+    func validate(address: [UInt8], identifier: ACMEIdentifier, keyAuthorization: String) async -> ACMEProblem? {
+        let serverName = identifier.type == "ip" ? Self.reverseName(address) : identifier.value
+        let presented: (der: [UInt8], negotiated: String?)
+        do {
+            presented = try await Self.handshake(address: address, port: port, serverName: serverName)
+        } catch {
+            return ACMEProblem(.tls, "no tls-alpn-01 handshake with \(identifier.value) on port \(port): \(error)")
+        }
+        guard presented.negotiated == Self.protocolName else {
+            return ACMEProblem(.tls, "\(identifier.value) did not negotiate \(Self.protocolName)")
+        }
+        guard let certificate = try? Certificate(derEncoded: presented.der) else {
+            return ACMEProblem(.tls, "\(identifier.value) presented a certificate that does not parse")
+        }
+        guard let sans = (try? certificate.extensions.subjectAlternativeNames) ?? nil, sans.count == 1 else {
+            return ACMEProblem(.incorrectResponse, "the tls-alpn-01 certificate must have exactly one subjectAltName")
+        }
+        let matches: Bool
+        switch sans.first {
+        case .dnsName(let name): matches = identifier.type == "dns" && name.lowercased() == identifier.value
+        case .ipAddress(let octets): matches = identifier.type == "ip" && Array(octets.bytes) == address
+        default: matches = false
+        }
+        guard matches else { return ACMEProblem(.incorrectResponse, "the tls-alpn-01 certificate is not for \(identifier.value)") }
+        guard let extensionValue = certificate.extensions[oid: Self.acmeIdentifier], extensionValue.critical else {
+            return ACMEProblem(.incorrectResponse, "the tls-alpn-01 certificate has no critical id-pe-acmeIdentifier extension")
+        }
+        let expected = Array(SHA256.hash(data: Data(keyAuthorization.utf8)))
+        guard let octets = try? ASN1OctetString(derEncoded: extensionValue.value), Array(octets.bytes) == expected else {
+            return ACMEProblem(.incorrectResponse, "the tls-alpn-01 certificate's acmeIdentifier is not the key authorization's digest")
+        }
+        return nil
+    }
+
+    /// `1.0.0.127.in-addr.arpa` / the nibbles of an IPv6 address under `ip6.arpa`.
+    static func reverseName(_ address: [UInt8]) -> String {
+        if address.count == 4 { return address.reversed().map(String.init).joined(separator: ".") + ".in-addr.arpa" }
+        return address.reversed().flatMap { [String($0 & 0x0F, radix: 16), String($0 >> 4, radix: 16)] }.joined(separator: ".")
+            + ".ip6.arpa"
+    }
+
+    /// The DER of the certificate the server presented, and the negotiated ALPN protocol.
+    static func handshake(address: [UInt8], port: Int, serverName: String) async throws -> (der: [UInt8], negotiated: String?) {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateVerification = .none
+        configuration.applicationProtocols = [protocolName]
+        configuration.minimumTLSVersion = .tlsv12
+        let context = try NIOSSLContext(configuration: configuration)
+        let group = MultiThreadedEventLoopGroup.singleton
+        let loop = group.next()
+        let promise = loop.makePromise(of: ([UInt8], String?).self)
+        let host = address.count == 4 ? address.map(String.init).joined(separator: ".") : try IPAddress(octets: address).description
+        let socketAddress = try SocketAddress(ipAddress: host, port: port)
+        let bootstrap = ClientBootstrap(group: loop).connectTimeout(.seconds(10)).channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                let tls = try NIOSSLClientHandler(context: context, serverHostname: serverName)
+                try channel.pipeline.syncOperations.addHandler(tls)
+                try channel.pipeline.syncOperations.addHandler(PeerCertificateCatcher(promise: promise))
+            }
+        }
+        let timeout = loop.scheduleTask(in: .seconds(10)) { promise.fail(ChannelError.connectTimeout(.seconds(10))) }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.connect(to: socketAddress).get()
+        } catch {
+            timeout.cancel()
+            promise.fail(error)
+            throw error
+        }
+        defer {
+            timeout.cancel()
+            channel.close(promise: nil)
+        }
+        return try await promise.futureResult.get()
+    }
+
+    /// Completes the promise with the peer's certificate and the ALPN result once the handshake is done.
+    final class PeerCertificateCatcher: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = ByteBuffer
+        let promise: EventLoopPromise<([UInt8], String?)>
+
+        init(promise: EventLoopPromise<([UInt8], String?)>) { self.promise = promise }
+
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if case TLSUserEvent.handshakeCompleted(let negotiated) = event {
+                let handler = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self)
+                if let der = try? handler?.peerCertificate?.toDERBytes() {
+                    promise.succeed((der, negotiated))
+                } else {
+                    promise.fail(ChannelError.inappropriateOperationForState)
+                }
+                context.close(promise: nil)
+            }
+            context.fireUserInboundEventTriggered(event)
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            promise.fail(error)
+            context.close(promise: nil)
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            promise.fail(ChannelError.alreadyClosed)
+            context.fireChannelInactive()
+        }
+    }
+}
