@@ -37,6 +37,13 @@ import Testing
                     acme:
                       enabled: true
                       challenges: [http-01]
+                  - id: tight
+                    issuers: [iss-local]
+                    names:
+                      dns: ["*.example.test"]
+                    acme:
+                      enabled: true
+                      orders_per_account_per_hour: 2
                   - id: caa
                     issuers: [iss-local]
                     names:
@@ -194,6 +201,9 @@ import Testing
             expectProblem("old_key_after_change", 403, "unauthorized")
             #expect(cases["new_key_after_change"]?["status"] as? Int == 201, "\(cases["new_key_after_change"] ?? [:])")
             #expect(cases["orders"]?["has_final"] as? Bool == true, "\(cases["orders"] ?? [:])")
+            // The per-account order limit: the third order in an hour is 429 rateLimited with Retry-After.
+            expectProblem("third_order_in_the_hour", 429, "rateLimited", mentions: "2 orders per hour")
+            #expect(cases["third_order_in_the_hour"]?["retry_after"] as? String == "600", "\(cases["third_order_in_the_hour"] ?? [:])")
             // ARI: a window inside the validity, then in the past after revocation; revocation by kid and by certificate key.
             let ari = cases["ari"] ?? [:]
             let window = ari["window"] as? [String: String] ?? [:]

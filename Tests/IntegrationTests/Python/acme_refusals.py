@@ -81,7 +81,8 @@ def post(account, url, payload, **kwargs):
 
 
 def report(case, status, headers, body):
-    print(json.dumps({"case": case, "status": status, "type": body.get("type") if isinstance(body, dict) else None,
+    print(json.dumps({"case": case, "status": status, "retry_after": headers.get("Retry-After"),
+                      "type": body.get("type") if isinstance(body, dict) else None,
                       "detail": body.get("detail") if isinstance(body, dict) else None,
                       "content_type": headers.get("Content-Type"), "nonce": bool(headers.get("Replay-Nonce"))}), flush=True)
 
@@ -111,6 +112,15 @@ report("wildcard_without_dns01", *post(c, directory["newOrder"].replace("/acme/w
 status, headers, body = fetch("POST", directory["newOrder"], b"not json")
 report("not_a_jws", status, headers, json.loads(body))
 
+
+# The per-account order limit of a directory allowing two orders an hour.
+d = Account()
+tight = directory["newAccount"].replace("/acme/web/", "/acme/tight/")
+d.kid = post(d, tight, {"termsOfServiceAgreed": True})[1]["Location"]
+for index in range(3):
+    answer = post(d, directory["newOrder"].replace("/acme/web/", "/acme/tight/"),
+                  {"identifiers": [{"type": "dns", "value": f"limit{index}.example.test"}]})
+report("third_order_in_the_hour", *answer)
 
 # A ready order (http-01 answered by this script), then a CSR with an extra name: badCSR, and the order stays ready.
 class Challenge(http.server.BaseHTTPRequestHandler):
