@@ -201,4 +201,50 @@ import Testing
             }
         }
     }
+
+    /// One ACME client alternating between two instances on one database (same Host header, as
+    /// behind a load balancer): a nonce from one is good at the other, and an account, order,
+    /// challenge and finalize spread over both complete.
+    @Test func anACMEOrderSpreadOverTwoInstances() async throws {
+        let certctl = try Certctl()
+        let database = try await PostgresCluster.freshDatabase()
+        let config = try certctl.writeConfig(
+            withLocalIssuerAnd: """
+                profiles:
+                  - id: web
+                    issuers: [iss-local]
+                    names:
+                      dns: ["*.example.test"]
+                    acme:
+                      enabled: true
+                      challenges: [http-01]
+                """)
+        #expect(
+            try await certctl.run(
+                ["ca", "init", "--config", config.path, "--issuer", "iss-local"], environment: ["CERTCTL_DATABASE_URL": database]
+            ).status == 0)
+        let http01 = Certctl.freePort()
+        let dns = try await ChallengeTestServer(logFile: certctl.directory.appendingPathComponent("challtestsrv.log"))
+        let env = [
+            "CERTCTL_DATABASE_URL": database, "CERTCTL_CONFIG": config.path, "CERTCTL_ACME_HTTP01_PORT": "\(http01)",
+            "CERTCTL_ACME_DNS_RESOLVER": dns.dnsAddress,
+        ]
+        let (a, b) = try await Self.twoInstances(certctl, environment: env)
+        defer { Task { _ = await (a.stop(), b.stop()) } }
+        let run = try await Python.run(
+            "acme_two_instances.py",
+            ["\(a.port)", "\(b.port)", certctl.directory.appendingPathComponent("ca/iss-local.crt").path, "\(http01)"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        var steps: [String: [String: Any]] = [:]
+        for line in run.stdout.split(separator: "\n") {
+            if let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] {
+                steps[object["step"] as? String ?? ""] = object
+            }
+        }
+        #expect(steps["new_account"]?["status"] as? Int == 201, "\(run.stdout)")
+        #expect(steps["challenge"]?["body_status"] as? String == "valid", "\(run.stdout)")
+        #expect(steps["finalize"]?["body_status"] as? String == "valid", "\(run.stdout)")
+        #expect(steps["certificate"]?["pem"] as? Bool == true, "\(run.stdout)")
+        #expect((steps["certificate"]?["instances"] as? [Int])?.count == 2, "both instances answered: \(run.stdout)")
+    }
 }
