@@ -19,6 +19,7 @@ packages=(
     golang-go      # the go-ca example plugin (standard library only); tests build it
     certbot        # the ACME server's tests enroll with the real client
     python3-acme   # certbot's ACME library (and the protocol tests' independent client)
+    lego           # a second real ACME client (Go): http-01 and tls-alpn-01 against the ACME server
 )
 
 missing=()

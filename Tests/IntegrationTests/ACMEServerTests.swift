@@ -343,4 +343,33 @@ import Testing
             }
         }
     }
+
+    /// lego (Go, Debian's package) enrolls over http-01 and over tls-alpn-01 — whose challenge
+    /// certificate carries keyUsage keyEncipherment only, so the validator falls back to RSA key exchange.
+    @Test func legoEnrollsOverHTTP01AndTLSALPN01() async throws {
+        let setup = try await Self.setUp()
+        let ca = setup.certctl.directory.appendingPathComponent("ca/iss-local.crt")
+        let alpnPort = Certctl.freePort()
+        var environment = setup.environment
+        environment["CERTCTL_ACME_TLSALPN01_PORT"] = "\(alpnPort)"
+        try await ServerProcess.with(setup.certctl, arguments: ["--config", setup.config.path], environment: environment) { server in
+            var legoEnvironment = ProcessInfo.processInfo.environment
+            legoEnvironment["LEGO_CA_CERTIFICATES"] = ca.path
+            let path = setup.certctl.directory.appendingPathComponent("lego").path
+            for (name, flags) in [
+                ("lego-http.example.test", ["--http", "--http.port", "127.0.0.1:\(setup.http01Port)"]),
+                ("lego-alpn.example.test", ["--tls", "--tls.port", "127.0.0.1:\(alpnPort)"]),
+            ] {
+                let run = try await Command.run(
+                    [
+                        "lego", "--server", "\(server.baseURL)/acme/web/directory", "--email", "ops@example.test", "--accept-tos", "--path",
+                        path,
+                        "--domains", name,
+                    ] + flags + ["run"], environment: legoEnvironment)
+                #expect(run.status == 0, "\(name): \(run.stdout)\(run.stderr)")
+                let leaf = try String(contentsOfFile: "\(path)/certificates/\(name).crt", encoding: .utf8)
+                #expect(try await OpenSSL.verify(leafPEM: leaf, caFile: ca, in: setup.certctl.directory).status == 0)
+            }
+        }
+    }
 }

@@ -20,9 +20,18 @@ struct TLSALPN01Prober: Sendable {
 
     func validate(address: [UInt8], identifier: ACMEIdentifier, keyAuthorization: String) async -> ACMEProblem? {
         let serverName = identifier.type == "ip" ? Self.reverseName(address) : identifier.value
-        let presented: (der: [UInt8], negotiated: String?)
+        var presented: (der: [UInt8], negotiated: String?)
         do {
-            presented = try await Self.handshake(address: address, port: port, serverName: serverName)
+            presented = try await Self.handshake(address: address, port: port, serverName: serverName, rsaKeyExchange: false)
+        } catch  where "\(error)".contains("KEY_USAGE_BIT_INCORRECT") {
+            // BoringSSL insists on the challenge certificate's keyUsage fitting the handshake (TLS 1.3 and
+            // ECDHE need digitalSignature); some clients' challenge certificates carry only
+            // keyEncipherment (lego's), which RSA key exchange accepts. RFC 8737 does not require either.
+            do {
+                presented = try await Self.handshake(address: address, port: port, serverName: serverName, rsaKeyExchange: true)
+            } catch {
+                return ACMEProblem(.tls, "no tls-alpn-01 handshake with \(identifier.value) on port \(port): \(error)")
+            }
         } catch {
             return ACMEProblem(.tls, "no tls-alpn-01 handshake with \(identifier.value) on port \(port): \(error)")
         }
@@ -60,11 +69,19 @@ struct TLSALPN01Prober: Sendable {
     }
 
     /// The DER of the certificate the server presented, and the negotiated ALPN protocol.
-    static func handshake(address: [UInt8], port: Int, serverName: String) async throws -> (der: [UInt8], negotiated: String?) {
+    /// - Parameter rsaKeyExchange: TLS 1.2 with RSA key exchange only, for challenge certificates whose
+    ///   keyUsage lacks digitalSignature.
+    static func handshake(address: [UInt8], port: Int, serverName: String, rsaKeyExchange: Bool) async throws -> (
+        der: [UInt8], negotiated: String?
+    ) {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.certificateVerification = .none
         configuration.applicationProtocols = [protocolName]
         configuration.minimumTLSVersion = .tlsv12
+        if rsaKeyExchange {
+            configuration.maximumTLSVersion = .tlsv12
+            configuration.cipherSuites = "AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA:AES256-SHA"
+        }
         let context = try NIOSSLContext(configuration: configuration)
         let group = MultiThreadedEventLoopGroup.singleton
         let loop = group.next()
