@@ -30,15 +30,17 @@ class Account:
         digest.update(json.dumps(self.jwk, sort_keys=True, separators=(",", ":")).encode())
         return b64(digest.finalize())
 
-    def sign(self, url, payload, nonce):
+    def sign(self, url, payload, nonce, kid=None, key=None):
+        """A flattened JWS; `kid`/`key` override the account's (for tests that sign wrongly on purpose)."""
         protected = {"alg": "ES256", "nonce": nonce, "url": url}
-        if self.kid:
-            protected["kid"] = self.kid
+        if kid or self.kid:
+            protected["kid"] = kid or self.kid
         else:
             protected["jwk"] = self.jwk
         protected_b64 = b64(json.dumps(protected).encode())
         payload_b64 = "" if payload is None else b64(json.dumps(payload).encode())
-        r, s = decode_dss_signature(self.key.sign(f"{protected_b64}.{payload_b64}".encode(), ec.ECDSA(hashes.SHA256())))
+        signer = key or self.key
+        r, s = decode_dss_signature(signer.sign(f"{protected_b64}.{payload_b64}".encode(), ec.ECDSA(hashes.SHA256())))
         return json.dumps({"protected": protected_b64, "payload": payload_b64,
                            "signature": b64(r.to_bytes(32, "big") + s.to_bytes(32, "big"))}).encode()
 

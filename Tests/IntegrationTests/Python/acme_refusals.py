@@ -5,7 +5,6 @@ request changed nothing.
 
     acme_refusals.py DIRECTORY_URL CA_FILE HTTP01_PORT CHALLTESTSRV_MANAGEMENT_URL
 """
-import base64
 import http.server
 import json
 import ssl
@@ -20,13 +19,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID
 
+sys.path.insert(0, __import__("os").path.dirname(__file__))
+from acme_client import Account, b64  # noqa: E402
+
 DIRECTORY, CA_FILE, HTTP01_PORT, CHALLTESTSRV = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 CONTEXT = ssl.create_default_context(cafile=CA_FILE)
 CHALLENGES = {}
-
-
-def b64(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def fetch(method, url, body=None, content_type="application/jose+json"):
@@ -36,32 +34,6 @@ def fetch(method, url, body=None, content_type="application/jose+json"):
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
-
-
-class Account:
-    def __init__(self):
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        numbers = self.key.public_key().public_numbers()
-        self.jwk = {"crv": "P-256", "kty": "EC", "x": b64(numbers.x.to_bytes(32, "big")), "y": b64(numbers.y.to_bytes(32, "big"))}
-        self.kid = None
-
-    def thumbprint(self):
-        digest = hashes.Hash(hashes.SHA256())
-        digest.update(json.dumps(self.jwk, sort_keys=True, separators=(",", ":")).encode())
-        return b64(digest.finalize())
-
-    def sign(self, url, payload, nonce, kid=None, key=None):
-        protected = {"alg": "ES256", "nonce": nonce, "url": url}
-        if kid or self.kid:
-            protected["kid"] = kid or self.kid
-        else:
-            protected["jwk"] = self.jwk
-        protected_b64 = b64(json.dumps(protected).encode())
-        payload_b64 = "" if payload is None else b64(json.dumps(payload).encode())
-        der = (key or self.key).sign(f"{protected_b64}.{payload_b64}".encode(), ec.ECDSA(hashes.SHA256()))
-        r, s = decode_dss_signature(der)
-        signature = b64(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
-        return json.dumps({"protected": protected_b64, "payload": payload_b64, "signature": signature}).encode()
 
 
 directory = json.loads(fetch("GET", DIRECTORY)[2])
