@@ -71,14 +71,21 @@ import Testing
         let certctl = try Certctl()
         try await ServerProcess.with(certctl) { server in
             _ = try await server.issue("leaf")
-            let before = try await MetricsTests().counters(server)
-            // The first reads the database (full parser); the repeats are answered from memory.
-            for nonce in [false, true, false, true] {
-                let answer = try await ocsp(server, "leaf", nonce: nonce, signed: true)
-                #expect(answer.contains("leaf.crt: good") && answer.contains("Response verify OK"), "\(answer)")
+            // The first reads the database (full parser); the repeats are answered from memory. Memory
+            // trusts an entry for a few seconds only, so a machine too slow to run four `openssl`
+            // processes within that gets another round.
+            var hits: [Double] = []
+            for _ in 1...3 {
+                let before = try await MetricsTests().counters(server)
+                for nonce in [false, true, false, true] {
+                    let answer = try await ocsp(server, "leaf", nonce: nonce, signed: true)
+                    #expect(answer.contains("leaf.crt: good") && answer.contains("Response verify OK"), "\(answer)")
+                }
+                let after = try await MetricsTests().counters(server)
+                hits.append((after["ocsp.memory_hit"] ?? 0) - (before["ocsp.memory_hit"] ?? 0))
+                if (hits.last ?? 0) >= 2 { break }
             }
-            let after = try await MetricsTests().counters(server)
-            #expect(after["ocsp.memory_hit"] ?? 0 >= (before["ocsp.memory_hit"] ?? 0) + 2, "the repeats came from memory")
+            #expect((hits.last ?? 0) >= 2, "the repeats came from memory: memory hits per round \(hits)")
         }
     }
 
