@@ -229,6 +229,66 @@ import Testing
         }
     }
 
+    /// Debian's python3-acme (`acme.client.ClientV2`, an independent implementation) for what certbot
+    /// 2.1 lacks: tls-alpn-01 served by its own `TLSALPN01Server` (its draft-style certificate is refused,
+    /// an RFC 8737 one accepted), an IP identifier over tls-alpn-01, ARI before and after revocation,
+    /// key rollover, http-01 through a redirect to https, RS256/ES256/ES384 accounts, deactivation.
+    @Test func python3ACMELibraryCases() async throws {
+        var setup = try await Self.setUp()
+        let httpsPort = Certctl.freePort()
+        setup.environment["CERTCTL_ACME_TLSALPN01_PORT"] = "\(httpsPort)"
+        let ca = setup.certctl.directory.appendingPathComponent("ca/iss-local.crt")
+        try await ServerProcess.with(setup.certctl, arguments: ["--config", setup.config.path], environment: setup.environment) { server in
+            let script = Python.packageRoot.appendingPathComponent("Tests/IntegrationTests/Python/acme_library_client.py").path
+            // The system interpreter: python3-acme is a Debian package, not in the venv.
+            let run = try await Command.run([
+                "/usr/bin/python3", script, "\(server.baseURL)/acme/web/directory", ca.path, "\(setup.http01Port)", "\(httpsPort)",
+            ])
+            #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+            var cases: [String: [String: Any]] = [:]
+            for line in run.stdout.split(separator: "\n") {
+                guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
+                cases[object["case"] as? String ?? ""] = object
+            }
+            func problem(_ name: String) -> String {
+                let result = cases[name]?["result"] as? [Any] ?? []
+                return "\((result.last as? [[String: Any]])?.first ?? [:])"
+            }
+            #expect(cases["accounts"]?["statuses"] as? [String] == ["valid", "valid", "valid"], "\(cases["accounts"] ?? [:])")
+            // python3-acme 2.1's own tls-alpn-01 certificate follows a draft (another OID, a bare digest).
+            #expect((cases["tls_alpn_draft_certificate"]?["result"] as? [Any])?.first as? String == "invalid")
+            #expect(problem("tls_alpn_draft_certificate").contains("id-pe-acmeIdentifier"), "\(problem("tls_alpn_draft_certificate"))")
+            #expect(cases["tls_alpn"]?["status"] as? String == "valid", "\(cases["tls_alpn"] ?? [:])")
+            #expect(cases["ip_order"]?["challenges"] as? [String] == ["http-01", "tls-alpn-01"], "\(cases["ip_order"] ?? [:])")
+            let ip = cases["ip_tls_alpn"] ?? [:]
+            #expect(ip["status"] as? String == "valid" && ip["ip_sans"] as? [String] == ["127.0.0.1"], "\(ip)")
+            #expect(cases["http01_redirect_https"]?["status"] as? String == "valid", "\(cases["http01_redirect_https"] ?? [:])")
+            let away = cases["http01_redirect_other_name"] ?? [:]
+            #expect(away["status"] as? String == "invalid" && "\(away)".contains("elsewhere.example.test"), "\(away)")
+            let ari = cases["ari"] ?? [:]
+            let window = ari["window"] as? [String: String] ?? [:]
+            #expect(ari["retry_after"] as? String == "21600", "\(ari)")
+            #expect(
+                (ari["not_before"] as? String ?? "~") < (window["start"] ?? "") && (window["start"] ?? "") < (window["end"] ?? "")
+                    && (window["end"] ?? "~") < (ari["not_after"] as? String ?? ""), "\(ari)")
+            let revokedWindow = cases["ari_after_revoke"]?["window"] as? [String: String] ?? [:]
+            #expect(
+                (revokedWindow["end"] ?? "~") <= (cases["ari_after_revoke"]?["now"] as? String ?? ""), "\(cases["ari_after_revoke"] ?? [:])"
+            )
+            #expect(cases["key_change"]?["status"] as? Int == 200, "\(cases["key_change"] ?? [:])")
+            let old = cases["old_key_after_change"] ?? [:]
+            #expect(old["refused"] as? Bool == true && old["type"] as? String == "urn:ietf:params:acme:error:unauthorized", "\(old)")
+            #expect(cases["new_key_after_change"]?["order_status"] as? String == "pending", "\(cases["new_key_after_change"] ?? [:])")
+            let deactivated = cases["order_after_deactivation"] ?? [:]
+            #expect(
+                deactivated["refused"] as? Bool == true && deactivated["type"] as? String == "urn:ietf:params:acme:error:unauthorized",
+                "\(deactivated)")
+            // Revoked through ACME, so revoked in REST too.
+            let listed = try await server.request("GET", "/api/v1/certificates?status=revoked", key: try server.adminKey, caFile: ca)
+            #expect(listed.text.contains("alpn.example.test"), "\(listed.text)")
+        }
+    }
+
     /// A directory that requires external account binding: certbot without a credential is
     /// refused; with one it enrolls; the credential binds one account only; admins list, revoke and
     /// deactivate, and a deactivated account can no longer order.

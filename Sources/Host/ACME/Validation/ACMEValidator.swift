@@ -18,7 +18,7 @@ struct ACMEValidator: Sendable {
         do {
             switch challenge.type {
             case ACMEProfileSettings.Challenge.http01.rawValue:
-                let fetcher = HTTP01Fetcher(dns: dns, port: http01Port, deny: deny)
+                let fetcher = HTTP01Fetcher(dns: dns, port: http01Port, httpsPort: tlsALPN01Port, deny: deny)
                 let body = try await fetcher.fetch(name: identifier.value, token: challenge.token)
                 guard body.trimmingCharacters(in: .whitespacesAndNewlines) == keyAuthorization else {
                     return ACMEProblem(

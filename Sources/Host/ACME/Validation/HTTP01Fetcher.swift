@@ -6,11 +6,15 @@ import Foundation
 
 /// Fetches `http://<name>:<port>/.well-known/acme-challenge/<token>` for http-01 (RFC 8555 §8.3):
 /// the name resolved by the validator's ``DNSClient``, addresses in the deny list never contacted,
-/// at most 10 redirects and only to `http` on the same name, 10 s and 64 KiB per response. Each
-/// exchange runs on its own thread with socket timeouts, never on Swift's cooperative pool.
+/// at most 10 redirects and only to `http://` or `https://` on the same name, 10 s and 64 KiB per
+/// response. A redirect's port, when it names one, must be the validator's port for its scheme
+/// (`port`, `httpsPort`: what 80 and 443 are in this deployment); without one, that port is used.
+/// Plain exchanges run on their own thread with socket timeouts, never on Swift's cooperative pool;
+/// TLS ones on NIO's event loops (``secureGet(address:port:host:path:)``).
 struct HTTP01Fetcher: Sendable {
     var dns: DNSClient
     var port: Int
+    var httpsPort: Int = 443
     var deny: [IPRange]
     static let maxBody = 64 << 10
     static let timeoutSeconds = 10
@@ -18,31 +22,48 @@ struct HTTP01Fetcher: Sendable {
     /// The response body, or the ACME problem explaining why there is none.
     func fetch(name: String, token: String) async throws(ACMEProblem) -> String {
         var path = "/.well-known/acme-challenge/\(token)"
-        var port = self.port
+        var (scheme, port) = ("http", self.port)
+        // An IPv6 identifier is bracketed in URLs.
+        let urlHost = name.contains(":") ? "[\(name)]" : name
         for _ in 0..<11 {
             let address = try await allowedAddress(name)
-            let response = await Self.get(address: address, port: port, host: name, path: path)
+            let current = "\(scheme)://\(urlHost):\(port)\(path)"
+            let response =
+                scheme == "https"
+                ? await Self.secureGet(address: address, port: port, host: name, path: path)
+                : await Self.get(address: address, port: port, host: name, path: path)
             switch response {
             case .failure(let reason):
-                throw ACMEProblem(.connection, "fetching http://\(name):\(port)\(path): \(reason)")
+                throw ACMEProblem(.connection, "fetching \(current): \(reason)")
             case .success(let status, let location, let body):
                 if (300..<400).contains(status), let location {
-                    guard let url = URL(string: location, relativeTo: URL(string: "http://\(name):\(port)\(path)")), url.scheme == "http",
-                        url.host?.lowercased() == name.lowercased()
-                    else {
-                        throw ACMEProblem(.connection, "http-01 follows redirects only to http:// on \(name), not to \(location)")
-                    }
-                    port = url.port ?? 80
-                    path = url.path.isEmpty ? "/" : url.path
+                    (scheme, port, path) = try redirect(location, from: current, name: name)
                     continue
                 }
                 guard status == 200 else {
-                    throw ACMEProblem(.unauthorized, "http://\(name)\(path) answered \(status), not 200 with the key authorization")
+                    throw ACMEProblem(.unauthorized, "\(current) answered \(status), not 200 with the key authorization")
                 }
                 return body
             }
         }
         throw ACMEProblem(.connection, "too many redirects for http://\(name)/.well-known/acme-challenge/\(token)")
+    }
+
+    /// Where a redirect leads, or why it is not followed: `http`/`https` on the same name, on the
+    /// validator's port for that scheme.
+    func redirect(_ location: String, from current: String, name: String) throws(ACMEProblem) -> (String, Int, String) {
+        guard let url = URL(string: location, relativeTo: URL(string: current))?.absoluteURL, let scheme = url.scheme?.lowercased(),
+            scheme == "http" || scheme == "https",
+            url.host?.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]")) == name.lowercased()
+        else {
+            throw ACMEProblem(.connection, "http-01 follows redirects only to http:// or https:// on \(name), not to \(location)")
+        }
+        let allowed = scheme == "http" ? port : httpsPort
+        guard url.port == nil || url.port == allowed else {
+            throw ACMEProblem(.connection, "http-01 follows \(scheme) redirects only to port \(allowed), not to \(location)")
+        }
+        let path = url.path.isEmpty ? "/" : url.path
+        return (scheme, allowed, url.query.map { "\(path)?\($0)" } ?? path)
     }
 
     /// The first address of `name` (or the address an IP identifier is) outside the deny list.
