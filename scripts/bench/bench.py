@@ -26,6 +26,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from acme_bench import acme_section  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(ROOT, ".build", "release", "certctl")
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -564,7 +567,7 @@ def main():
     parser.add_argument("--index", type=int, default=100_000, help="certificates in the OCSP index")
     parser.add_argument("--crl-sizes", default="10000,100000,1000000", help="revoked entries per CRL run")
     parser.add_argument("--postgres", default=os.environ.get("CERTCTL_BENCH_POSTGRES_URL"), help="admin URL of a PostgreSQL cluster")
-    parser.add_argument("--only", default="ocsp,crl,issuance", help="sections to run")
+    parser.add_argument("--only", default="ocsp,crl,issuance,acme", help="sections to run")
     parser.add_argument("--binary", default=BIN, help="the certctl binary (default: the release build)")
     args = parser.parse_args()
     globals()["BIN"] = os.path.abspath(args.binary)
@@ -678,6 +681,19 @@ def main():
             report.append(f"| {issuer} | {r['rps']:,.0f}{flag} | {ms(r['p50'])} | {ms(r['p99'])} | {r['rps'] / speed:.1%} | "
                           f"{each:.2f} | {each - local_ms:+.2f} |")
         report += ["", f"Startup to ready on an empty (already bootstrapped) database: **{empty_startup:.2f} s**."]
+
+    if "acme" in sections:
+        log("acme")
+        acme, rest = acme_section(work, Server, free_port, args.seconds)
+        report += ["", "## ACME server (http-01 orders against REST issuance, same run)", "",
+                   "4 client processes, one keep-alive connection each, one operation at a time; each operation makes a fresh "
+                   "P-256 key and CSR for a new name under the same profile. An ACME order is newOrder, authorization, "
+                   "challenge (validated while the POST waits: DNS in pebble-challtestsrv, HTTP from nginx serving a "
+                   "webroot), finalize and download.", "",
+                   "| front-end | per second | p50 | p99 | ÷ REST |", "|---|---:|---:|---:|---:|",
+                   f"| ACME http-01 orders | {acme['rps']:,.1f} | {ms(acme['p50'])} | {ms(acme['p99'])} | "
+                   f"{acme['rps'] / max(rest['rps'], 0.001):.0%} |",
+                   f"| REST issuances (`POST /api/v1/certificates`) | {rest['rps']:,.1f} | {ms(rest['p50'])} | {ms(rest['p99'])} | 100% |"]
 
     print("\n".join(report))
     shutil.rmtree(work, ignore_errors=True)
