@@ -20,6 +20,7 @@ packages=(
     certbot        # the ACME server's tests enroll with the real client
     python3-acme   # certbot's ACME library (and the protocol tests' independent client)
     lego           # a second real ACME client (Go): http-01 and tls-alpn-01 against the ACME server
+    caddy          # examples/acme-server: Caddy's automatic HTTPS enrolls through the ACME server in the tests
 )
 
 missing=()

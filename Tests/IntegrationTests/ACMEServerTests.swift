@@ -1,3 +1,4 @@
+import ConnectorSupport
 import Foundation
 import Testing
 
@@ -430,6 +431,75 @@ import Testing
                 let leaf = try String(contentsOfFile: "\(path)/certificates/\(name).crt", encoding: .utf8)
                 #expect(try await OpenSSL.verify(leafPEM: leaf, caFile: ca, in: setup.certctl.directory).status == 0)
             }
+        }
+    }
+}
+
+extension ACMEServerTests {
+    /// `examples/acme-server/` as its README says, with Caddy (Debian's 2.6) as the ACME client: its
+    /// automatic HTTPS orders from the example's directory and serves the name with certctl's
+    /// certificate, which the REST API lists as an ACME certificate.
+    @Test func theExampleServesCaddy() async throws {
+        let certctl = try Certctl()
+        let dir = certctl.directory
+        let example = Python.packageRoot.appendingPathComponent("examples/acme-server")
+        for file in ["certctl.yaml", "Caddyfile"] {
+            try FileManager.default.copyItem(at: example.appendingPathComponent(file), to: dir.appendingPathComponent(file))
+        }
+        let config = dir.appendingPathComponent("certctl.yaml")
+        let initialized = try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"])
+        #expect(initialized.status == 0, "\(initialized.stderr)")
+        let dns = try await ChallengeTestServer(logFile: dir.appendingPathComponent("challtestsrv.log"))
+        let (httpPort, httpsPort) = (Certctl.freePort(), Certctl.freePort())
+        let ca = dir.appendingPathComponent("ca/iss-local.crt")
+        let environment = [
+            "CERTCTL_ACME_HTTP01_PORT": "\(httpPort)", "CERTCTL_ACME_TLSALPN01_PORT": "\(httpsPort)",
+            "CERTCTL_ACME_DNS_RESOLVER": dns.dnsAddress,
+        ]
+        try await ServerProcess.with(certctl, arguments: ["--config", config.path], environment: environment) { server in
+            var caddyEnvironment = ProcessInfo.processInfo.environment
+            caddyEnvironment.merge([
+                "CERTCTL_ACME_DIRECTORY": "\(server.baseURL)/acme/web/directory", "CERTCTL_CA_FILE": ca.path, "HTTP_PORT": "\(httpPort)",
+                "HTTPS_PORT": "\(httpsPort)", "CADDY_STORAGE": dir.appendingPathComponent("caddy-data").path, "HOME": dir.path,
+                "XDG_DATA_HOME": dir.appendingPathComponent("xdg").path, "XDG_CONFIG_HOME": dir.appendingPathComponent("xdg").path,
+            ]) { $1 }
+            let log = dir.appendingPathComponent("caddy.log")
+            let caddy = try ChildProcess(
+                ["caddy", "run", "--config", dir.appendingPathComponent("Caddyfile").path, "--adapter", "caddyfile"],
+                environment: caddyEnvironment, directory: dir, stdout: log, stderr: log)
+            defer {
+                caddy.signal(SIGKILL)
+                _ = caddy.exitStatus
+            }
+            // Caddy orders in the background; the site answers over HTTPS once the certificate is in.
+            var served = ""
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline {
+                let fetched = try await Command.run([
+                    "curl", "-sS", "--max-time", "5", "--cacert", ca.path, "--resolve", "app.example.test:\(httpsPort):127.0.0.1",
+                    "https://app.example.test:\(httpsPort)/",
+                ])
+                served = fetched.stdout + fetched.stderr
+                if fetched.status == 0 { break }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+            let caddyLog = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            #expect(served == "served with a certificate from certctl", "\(served)\n\(caddyLog.suffix(4000))")
+            // Caddy staples the OCSP answer certctl's responder gives for it.
+            let handshake = try await Command.run([
+                "openssl", "s_client", "-connect", "127.0.0.1:\(httpsPort)", "-servername", "app.example.test", "-status", "-CAfile",
+                ca.path,
+            ])
+            #expect(
+                handshake.stdout.contains("OCSP Response Status: successful") && handshake.stdout.contains("Cert Status: good"),
+                "\(handshake.stdout.prefix(3000))")
+            let listed = try await server.request("GET", "/api/v1/certificates", key: try server.adminKey, caFile: ca)
+            let rows = try listed.json()["certificates"] as? [[String: Any]] ?? []
+            #expect(
+                rows.contains {
+                    ($0["requested_by"] as? String ?? "").hasPrefix("acme:") && "\($0)".contains("app.example.test")
+                        && $0["profile"] as? String == "web"
+                }, "\(listed.text)")
         }
     }
 }
