@@ -47,6 +47,9 @@ public struct ConnectorOptions: Sendable, Hashable {
         do {
             decoded = try decoder.decode(type)
         } catch let error as DecodingError {
+            // Only a missing key is likely a misspelt one; after another failure the keys not read
+            // yet are simply the ones after it.
+            guard case .keyNotFound = error else { throw invalid(Self.describe(error)) }
             throw invalid(Self.describe(error) + typoHint(context))
         }
         if let unknown = context.unknownKeys.first {

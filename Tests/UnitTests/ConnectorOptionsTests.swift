@@ -79,6 +79,8 @@ import Testing
                 "issuer iss-x: missing required key 'ca_bundle_file' (also given: 'cabundle_file', which this connector does not read)"
             ),
             (["ca_bundle_file": "a", "retries": "three"], "issuer iss-x: retries 'three' is not an integer"),
+            // A failure other than a missing key does not call the keys after it unread.
+            (["ca_bundle_file": "a", "retries": "three", "verbose": "on"], "issuer iss-x: retries 'three' is not an integer"),
             (["ca_bundle_file": "a", "verbose": "maybe"], "issuer iss-x: verbose 'maybe' is not true or false"),
             (["ca_bundle_file": "a", "mode": "slow"], "issuer iss-x: mode 'slow' is not one of fast, careful"),
             (
