@@ -30,4 +30,28 @@ import Testing
         #expect(limiter.acquire("ip-999") != .allowed)
         #expect(limiter.acquire("ip-0") == .allowed)
     }
+
+    @Test func neverHoldsMoreThanMaxKeys() {
+        let limiter = FixedWindowLimiter(limit: 5, window: .seconds(60), clock: ManualClock(), maxKeys: 100)
+        var most = 0
+        for n in 0..<10_000 {
+            _ = limiter.acquire("ip-\(n)")
+            most = max(most, limiter.keyCount)
+        }
+        #expect(most <= 100)
+    }
+
+    /// A key seen again after its generation was retired keeps its window and count.
+    @Test func aKeyActiveAcrossGenerationsKeepsItsWindow() {
+        let clock = ManualClock()
+        let limiter = FixedWindowLimiter(limit: 2, window: .seconds(60), clock: clock, maxKeys: 10)
+        #expect(limiter.acquire("a") == .allowed)
+        for n in 0..<5 { _ = limiter.acquire("other-\(n)") }  // the fifth retires the first generation
+        clock.advance(by: .seconds(10))
+        #expect(limiter.acquire("a") == .allowed)
+        #expect(limiter.acquire("a") == .limited(retryAfter: .seconds(50)))
+        // A window old, the generation turns over by time as well.
+        clock.advance(by: .seconds(60))
+        #expect(limiter.acquire("a") == .allowed)
+    }
 }

@@ -60,7 +60,37 @@ extension HostConfiguration {
             limits: limits
         )
         configuration.acmeValidation = try acmeValidation(source)
+        configuration.edge = try edge(source)
         return configuration
+    }
+
+    /// The listener limits of SPEC §10.
+    static func edge(_ source: SettingsSource) throws -> EdgeSettings {
+        var edge = EdgeSettings()
+        for (key, keyPath) in [
+            ("tls_handshake_timeout", \EdgeSettings.tlsHandshakeTimeout), ("request_head_timeout", \.requestHeadTimeout),
+            ("idle_timeout", \.idleTimeout),
+        ] {
+            let seconds = try source.duration(key, default: edge[keyPath: keyPath].components.seconds)
+            guard seconds > 0 else { throw source.invalid(key, "must be at least 1s") }
+            edge[keyPath: keyPath] = .seconds(seconds)
+        }
+        edge.maxConnections = try source.count("max_connections", default: edge.maxConnections)
+        guard edge.maxConnections > 0 else { throw source.invalid("max_connections", "must be at least 1") }
+        for (key, keyPath, floor) in [
+            ("max_header_size", \EdgeSettings.maxHeaderSize, 1 << 10), ("max_connection_buffer", \.maxConnectionBuffer, 16 << 10),
+        ] {
+            guard let text = source.value(key)?.text else { continue }
+            guard let bytes = ConfigByteSize.bytes(text) else { throw source.invalid(key, "'\(text)' is not a size such as 16KiB or 1MiB") }
+            guard bytes >= floor else { throw source.invalid(key, "must be at least \(floor) bytes") }
+            edge[keyPath: keyPath] = bytes
+        }
+        edge.rateLimitIPv6Prefix = try source.count("rate_limit_ipv6_prefix", default: edge.rateLimitIPv6Prefix)
+        guard (1...128).contains(edge.rateLimitIPv6Prefix) else { throw source.invalid("rate_limit_ipv6_prefix", "must be 1 to 128") }
+        guard edge.maxConnectionBuffer >= 2 * edge.maxHeaderSize else {
+            throw source.invalid("max_connection_buffer", "must be at least twice CERTCTL_MAX_HEADER_SIZE (a head and its answer)")
+        }
+        return edge
     }
 
     /// `CERTCTL_ACME_HTTP01_PORT`, `CERTCTL_ACME_TLSALPN01_PORT`, `CERTCTL_ACME_DNS_RESOLVER`,

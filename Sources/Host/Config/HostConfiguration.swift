@@ -37,6 +37,8 @@ public struct HostConfiguration: Sendable {
     public var limits: RateLimitSettings
     /// The ACME server's validator (`CERTCTL_ACME_HTTP01_PORT`, `CERTCTL_ACME_DNS_RESOLVER`, …).
     public var acmeValidation = ACMEValidationSettings()
+    /// Listener limits (SPEC §10).
+    public var edge = EdgeSettings()
 }
 
 extension HostConfiguration {

@@ -68,6 +68,9 @@ final class OCSPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var writable = true
     private var ip: String?
     private var date = HTTPDate.Cache()
+    /// The connection's time limits, told directly where each answered request starts and ends
+    /// (set by ``GuardedChannel``; `nil` in unit tests without one).
+    var deadlines: ConnectionDeadlines?
 
     init(_ fastPath: OCSPFastPath, batch: OCSPSigningBatch) {
         self.fastPath = fastPath
@@ -203,6 +206,7 @@ final class OCSPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         buffer.moveReaderIndex(forwardBy: frame.length)
         (head, searched) = (nil, 0)
         mode = .answering(frame)
+        deadlines?.headComplete()
         guard let gate = fastPath.gate, !gate.isCurrent() else {
             return decide(request, issuerID: issuerID, memory: true, context: context)
         }
@@ -241,6 +245,7 @@ final class OCSPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private func answered(_ response: OCSPHTTPResponse, context: ChannelHandlerContext) {
         guard case .answering(let frame) = mode else { return }
         mode = .reading
+        deadlines?.responseComplete()
         guard context.channel.isActive else {
             buffer.clear()
             return
@@ -336,7 +341,7 @@ final class OCSPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private func remoteIP(context: ChannelHandlerContext) -> String {
         if let ip { return ip }
-        let found = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        let found = fastPath.clientKey(context.channel.remoteAddress)
         ip = found
         return found
     }

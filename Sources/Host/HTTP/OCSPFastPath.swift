@@ -17,6 +17,13 @@ struct OCSPFastPath: Sendable {
     let tuning: OCSPTuning
     /// Where each event loop collects its live signatures (``OCSPSigningBatch``).
     let batches = OCSPSigningBatches()
+    /// `CERTCTL_RATE_LIMIT_IPV6_PREFIX`: the bits of an IPv6 client's address its limit counts by.
+    var ipv6Prefix = 64
+
+    /// The per-IP limit's key for a connection's peer (``ClientKey``).
+    func clientKey(_ address: SocketAddress?) -> String {
+        ClientKey.make(address, ipv6Prefix: ipv6Prefix)
+    }
 
     /// One OCSP request as it arrived.
     struct Request: Sendable {

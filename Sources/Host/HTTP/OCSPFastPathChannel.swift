@@ -1,7 +1,9 @@
 import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// Hummingbird's HTTP/1.1 child channel with the OCSP fast path: an ``OCSPConnectionHandler`` in
 /// front of NIO's HTTP/1 encoder and decoder answers OCSP from the connection's bytes and hands
@@ -29,8 +31,20 @@ struct OCSPFastPathChannel: ServerChildChannel {
         await base.handle(value: value, logger: logger)
     }
 
-    /// A server builder for Hummingbird's `Application`: HTTP/1.1 with the OCSP fast path.
-    static func http1(_ fastPath: OCSPFastPath) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in OCSPFastPathChannel(base: HTTP1Channel(responder: responder), fastPath: fastPath) }
+    /// A server builder for Hummingbird's `Application`: HTTP/1.1 with the OCSP fast path, in TLS
+    /// when `tls` is given, inside the listener's edge limits (SPEC §10): NIO's decoder refuses heads
+    /// over the header size, ``RequestBoundaryReporter`` tells ``ConnectionDeadlines`` where the
+    /// router's requests start and end, and ``GuardedChannel`` counts connections and adds the
+    /// deadlines. Each call makes its own connection count: one per listener.
+    static func server(_ fastPath: OCSPFastPath, edge: EdgeSettings, metrics: HostMetrics, tls: TLSConfiguration?) -> HTTPServerBuilder {
+        let count = ConnectionCount(limit: edge.maxConnections)
+        let configuration = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [HeaderOverflowResponder(), RequestBoundaryReporter()],
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: edge.maxHeaderSize, maxHeaderListSize: edge.maxHeaderSize))
+        return HTTPServerBuilder { responder in
+            let http1 = OCSPFastPathChannel(base: HTTP1Channel(responder: responder, configuration: configuration), fastPath: fastPath)
+            guard let tls else { return GuardedChannel(base: http1, settings: edge, count: count, metrics: metrics) }
+            return GuardedChannel(base: try TLSChannel(http1, tlsConfiguration: tls), settings: edge, count: count, metrics: metrics)
+        }
     }
 }

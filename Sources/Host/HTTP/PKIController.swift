@@ -47,7 +47,7 @@ struct PKIController {
     ) async -> Response {
         let answer = await ocsp.respond(
             OCSPFastPath.Request(form: form, ifNoneMatch: request.headers[.ifNoneMatch]), issuerID: issuerID,
-            ip: context.remoteAddress?.ipAddress ?? "unknown")
+            ip: ocsp.clientKey(context.remoteAddress))
         return Response(
             status: answer.status, headers: answer.headers,
             body: answer.body.map { ResponseBody(byteBuffer: ByteBuffer(bytes: $0)) } ?? .init())

@@ -8,7 +8,7 @@ import Synchronization
 /// registry owned by this instance (no global bootstrap).
 public final class HostMetrics: Sendable {
     public enum Area: String, Sendable, CaseIterable {
-        case ocsp, crl, issuance, revocation, export, ratelimit, reload, policy, acme
+        case ocsp, crl, issuance, revocation, export, ratelimit, reload, policy, acme, connection
     }
 
     /// Every documented label, created at start-up so each series is exposed from 0.
@@ -30,6 +30,7 @@ public final class HostMetrics: Sendable {
             "account_created", "order_created", "order_refused", "challenge_valid", "challenge_invalid", "finalized", "finalize_refused",
             "bad_nonce", "rate_limited", "revoked",
         ],
+        .connection: ["refused", "handshake_timeout", "head_timeout", "idle_timeout"],
     ]
 
     private let registry = PrometheusCollectorRegistry()

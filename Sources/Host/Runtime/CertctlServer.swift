@@ -78,13 +78,11 @@ public struct CertctlServer: Sendable {
             metrics: host.metrics, logger: logger
         )
 
-        // Both listeners put the OCSP fast path in front of the router.
-        let http1 = OCSPFastPathChannel.http1(host.ocspFastPath)
+        // Both listeners put the OCSP fast path in front of the router, inside the edge limits.
+        let (edge, metrics) = (configuration.edge, host.metrics)
+        let https = OCSPFastPathChannel.server(host.ocspFastPath, edge: edge, metrics: metrics, tls: try tls.serverConfiguration())
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(
-                service: application(
-                    host.apiRouter(), server: try .tls(http1, tlsConfiguration: tls.serverConfiguration()), listen: configuration.listen)
-            ),
+            .init(service: application(host.apiRouter(), server: https, listen: configuration.listen)),
             .init(service: host.scheduler),
             .init(service: reloader),
             .init(service: host.ocspDatabase),
@@ -92,7 +90,8 @@ public struct CertctlServer: Sendable {
         if let gate = host.ocspGate { services.append(.init(service: gate)) }
         if let refresher = host.ocspRefresher { services.append(.init(service: refresher)) }
         if let pkiListen = configuration.pkiHTTPListen {
-            services.append(.init(service: application(host.pkiRouter(), server: http1, listen: pkiListen)))
+            let plain = OCSPFastPathChannel.server(host.ocspFastPath, edge: edge, metrics: metrics, tls: nil)
+            services.append(.init(service: application(host.pkiRouter(), server: plain, listen: pkiListen)))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {

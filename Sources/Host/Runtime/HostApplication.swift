@@ -37,6 +37,10 @@ struct HostApplication: Sendable {
         configuration: HostConfiguration, storage: any HostStorage, issuers: IssuerDirectory, challenges: HTTPChallengeResponses?,
         logger: Logger, tuning: OCSPTuning = .standard
     ) throws {
+        // The fast path reads heads and holds input within the listeners' limits (SPEC §10).
+        var tuning = tuning
+        tuning.maxHeadBytes = configuration.edge.maxHeaderSize
+        tuning.maxConnectionBuffer = configuration.edge.maxConnectionBuffer
         self.configuration = configuration
         self.storage = storage
         self.issuers = issuers
@@ -90,8 +94,10 @@ struct HostApplication: Sendable {
             storage: storage, issuers: issuers, responders: responders, settings: revocation, metrics: metrics, logger: logger,
             memory: memory, refresher: refresher)
         ocspDatabase = OCSPDatabaseQueue(tuning: tuning)
-        ocspFastPath = OCSPFastPath(
+        var fastPath = OCSPFastPath(
             responder: responder, limiter: ocspLimiter, metrics: metrics, gate: gate, database: ocspDatabase, tuning: tuning)
+        fastPath.ipv6Prefix = configuration.edge.rateLimitIPv6Prefix
+        ocspFastPath = fastPath
         pki = PKIController(issuers: issuers, crl: crl, ocsp: ocspFastPath, settings: revocation, metrics: metrics)
         exports = ExportService(certificates: certificates, storage: storage, limiter: exportLimiter, metrics: metrics)
         let validation = configuration.acmeValidation

@@ -1,0 +1,40 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOSSL
+
+/// A listener's child channel with the edge limits (SPEC §10) around it: a connection beyond
+/// ``EdgeSettings/maxConnections`` is closed before any TLS or HTTP state is made for it (counted
+/// as `certctl_connection_counter_total{label="refused"}`), and every other one gets its
+/// ``ConnectionDeadlines`` right behind TLS.
+struct GuardedChannel<Base: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Base.Value
+
+    let base: Base
+    let settings: EdgeSettings
+    let count: ConnectionCount
+    let metrics: HostMetrics
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        guard count.acquire() else {
+            metrics.increment(.connection, "refused")
+            channel.close(promise: nil)
+            return channel.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
+        }
+        let count = count
+        channel.closeFuture.whenComplete { _ in count.release() }
+        let (settings, metrics) = (settings, metrics)
+        return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let pipeline = channel.pipeline.syncOperations
+            let tls = try? pipeline.handler(type: NIOSSLServerHandler.self)
+            let deadlines = ConnectionDeadlines(settings: settings, metrics: metrics, tls: tls != nil)
+            try pipeline.addHandler(deadlines, position: tls.map { .after($0) } ?? .first)
+            (try? pipeline.handler(type: OCSPConnectionHandler.self))?.deadlines = deadlines
+            return value
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
+    }
+}
