@@ -1,4 +1,5 @@
 import NIOCore
+import NIOTLS
 
 /// The OCSP fast path of one HTTP/1 connection, in front of NIO's HTTP/1 decoder: it reads request
 /// heads from the connection's bytes (``HTTP1RequestFrame``) and answers OCSP requests itself, with
@@ -68,9 +69,9 @@ final class OCSPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var writable = true
     private var ip: String?
     private var date = HTTPDate.Cache()
-    /// The connection's time limits, told directly where each answered request starts and ends
-    /// (set by ``GuardedChannel``; `nil` in unit tests without one).
-    var deadlines: ConnectionDeadlines?
+    /// The connection's time limits (``ConnectionDeadlines``), told of octets read, the TLS handshake
+    /// and where each request starts and ends (set by ``GuardedChannel``; `nil` in unit tests).
+    @exclusivity(unchecked) var deadlines: ConnectionDeadlines?
 
     init(_ fastPath: OCSPFastPath, batch: OCSPSigningBatch) {
         self.fastPath = fastPath
@@ -84,6 +85,7 @@ final class OCSPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        deadlines?.read()
         var chunk = unwrapInboundIn(data)
         switch mode {
         case .passthrough:
@@ -113,6 +115,7 @@ final class OCSPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// refuses it as at any end of input, and then the event. While an answer is being made, the
     /// event waits for it.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case TLSUserEvent.handshakeCompleted = event { deadlines?.handshakeCompleted() }
         guard event as? ChannelEvent == .some(.inputClosed) else { return context.fireUserInboundEventTriggered(event) }
         if case .answering = mode {
             inputClosed = true
@@ -122,6 +125,7 @@ final class OCSPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        deadlines?.stop()
         handOverAtEnd(context: context)
         context.fireChannelInactive()
     }
@@ -138,6 +142,15 @@ final class OCSPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     // MARK: Outbound
+
+    /// Where the router's requests start and end (``RequestBoundaryReporter``), for the deadlines.
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        guard let boundary = event as? ConnectionDeadlines.Boundary else {
+            return context.triggerUserOutboundEvent(event, promise: promise)
+        }
+        deadlines?.boundary(boundary)
+        promise?.succeed(())
+    }
 
     /// Reads only while the channel is writable and the buffer is under the cap (backpressure);
     /// after the hand-over, the decoder's side decides.

@@ -1,8 +1,6 @@
 import NIOCore
-import NIOTLS
 
-/// The time limits of one accepted connection (SPEC §10), right behind TLS (or first, on the
-/// plain-HTTP listener), where it sees the connection's plaintext octets:
+/// The time limits of one accepted connection (SPEC §10):
 ///
 /// - **handshake**: from accept to a finished TLS handshake, ``EdgeSettings/tlsHandshakeTimeout``;
 /// - **head**: from the handshake (or accept) to the first complete request head, and on a
@@ -11,16 +9,15 @@ import NIOTLS
 /// - **idle**: no request in progress and no octet of the next one, ``EdgeSettings/idleTimeout``.
 ///
 /// While a request is being answered (its head complete, its response not yet written) no limit
-/// runs: answers that take time (an ACME validation, a plugin call) have their own bounds. The HTTP
-/// layers behind say where requests start and end with ``Boundary`` outbound events: the OCSP fast
-/// path for the requests it answers, ``RequestBoundaryReporter`` for those the router answers.
-final class ConnectionDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-    typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
-    /// Sent towards the socket by the HTTP layers behind this handler.
+/// runs: answers that take time (an ACME validation, a plugin call) have their own bounds.
+///
+/// Not a channel handler of its own, so the OCSP fast path's connections pay no extra pipeline hop:
+/// ``OCSPConnectionHandler`` — first behind TLS on both listeners — reports octets read, the
+/// handshake, and where the requests it answers start and end; ``RequestBoundaryReporter`` reports
+/// the router's requests as ``Boundary`` outbound events, which that handler passes here. All calls
+/// come on the connection's event loop.
+final class ConnectionDeadlines {
+    /// Sent towards the socket by the HTTP layers behind the fast path's handler.
     enum Boundary: Sendable {
         /// A request head is complete: its answer is being made.
         case headComplete
@@ -43,66 +40,60 @@ final class ConnectionDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let settings: EdgeSettings
     private let metrics: HostMetrics
-    private(set) var phase: Phase
+    private let channel: any Channel
+    // Event-loop confined: no dynamic exclusivity checks on the per-request path.
+    @exclusivity(unchecked) private(set) var phase: Phase
     /// Requests whose head is complete and whose answer is not written yet (pipelining).
-    private var outstanding = 0
+    @exclusivity(unchecked) private var outstanding = 0
     /// When the current phase's limit runs out; `nil` while busy.
-    private var deadline: NIODeadline?
+    @exclusivity(unchecked) private var deadline: NIODeadline?
     /// The one timer, at or before `deadline`. A phase change only moves `deadline`: the timer
     /// re-arms itself when it fires early, so a busy connection schedules nothing per request.
-    private var timer: Scheduled<Void>?
-    private var context: ChannelHandlerContext?
+    @exclusivity(unchecked) private var timer: Scheduled<Void>?
 
-    init(settings: EdgeSettings, metrics: HostMetrics, tls: Bool) {
+    init(settings: EdgeSettings, metrics: HostMetrics, tls: Bool, channel: any Channel) {
         self.settings = settings
         self.metrics = metrics
+        self.channel = channel
         self.phase = tls ? .handshake : .head
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
+    /// Starts the first phase's limit (handshake, or head on the plain listener).
+    func start() {
         enter(phase)
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
-        stop()
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        stop()
-        context.fireChannelInactive()
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        // The first octet of the next request: its head must now follow in time.
+    /// Octets arrived: after an idle spell, the first octet of the next request.
+    @inline(__always)
+    func read() {
         if phase == .idle { enter(.head) }
-        context.fireChannelRead(data)
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if phase == .handshake, case TLSUserEvent.handshakeCompleted = event { enter(.head) }
-        context.fireUserInboundEventTriggered(event)
+    func handshakeCompleted() {
+        if phase == .handshake { enter(.head) }
     }
 
-    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
-        guard let boundary = event as? Boundary else { return context.triggerUserOutboundEvent(event, promise: promise) }
-        switch boundary {
-        case .headComplete: headComplete()
-        case .responseComplete: responseComplete()
-        }
-        promise?.succeed(())
-    }
-
-    /// A request head is complete (called directly by the OCSP fast path).
     func headComplete() {
         outstanding += 1
         if phase != .busy { enter(.busy) }
     }
 
-    /// A response is written in full (called directly by the OCSP fast path).
     func responseComplete() {
         outstanding = max(0, outstanding - 1)
         if outstanding == 0, phase == .busy { enter(.idle) }
+    }
+
+    func boundary(_ boundary: Boundary) {
+        switch boundary {
+        case .headComplete: headComplete()
+        case .responseComplete: responseComplete()
+        }
+    }
+
+    func stop() {
+        timer?.cancel()
+        timer = nil
+        deadline = nil
     }
 
     private func enter(_ next: Phase) {
@@ -122,8 +113,7 @@ final class ConnectionDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func schedule(at due: NIODeadline) {
-        guard let context else { return }
-        timer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: due) { [weak self] in
+        timer = channel.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: due) { [weak self] in
             self?.fired()
         }
     }
@@ -132,16 +122,10 @@ final class ConnectionDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
     /// for the (moved) deadline.
     private func fired() {
         timer = nil
-        guard let deadline, let context else { return }
+        guard let deadline else { return }
         guard NIODeadline.now() >= deadline else { return schedule(at: deadline) }
         metrics.increment(.connection, phase.label)
         stop()
-        context.close(promise: nil)
-    }
-
-    private func stop() {
-        timer?.cancel()
-        timer = nil
-        deadline = nil
+        channel.close(promise: nil)
     }
 }

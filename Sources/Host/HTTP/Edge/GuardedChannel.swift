@@ -6,7 +6,7 @@ import NIOSSL
 /// A listener's child channel with the edge limits (SPEC §10) around it: a connection beyond
 /// ``EdgeSettings/maxConnections`` is closed before any TLS or HTTP state is made for it (counted
 /// as `certctl_connection_counter_total{label="refused"}`), and every other one gets its
-/// ``ConnectionDeadlines`` right behind TLS.
+/// ``ConnectionDeadlines``, driven by the ``OCSPConnectionHandler`` every listener has first behind TLS.
 struct GuardedChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
 
@@ -26,10 +26,10 @@ struct GuardedChannel<Base: ServerChildChannel>: ServerChildChannel {
         let (settings, metrics) = (settings, metrics)
         return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
-            let tls = try? pipeline.handler(type: NIOSSLServerHandler.self)
-            let deadlines = ConnectionDeadlines(settings: settings, metrics: metrics, tls: tls != nil)
-            try pipeline.addHandler(deadlines, position: tls.map { .after($0) } ?? .first)
-            (try? pipeline.handler(type: OCSPConnectionHandler.self))?.deadlines = deadlines
+            let tls = (try? pipeline.handler(type: NIOSSLServerHandler.self)) != nil
+            let deadlines = ConnectionDeadlines(settings: settings, metrics: metrics, tls: tls, channel: channel)
+            try pipeline.handler(type: OCSPConnectionHandler.self).deadlines = deadlines
+            deadlines.start()
             return value
         }
     }
