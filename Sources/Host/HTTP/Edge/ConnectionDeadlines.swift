@@ -38,7 +38,10 @@ final class ConnectionDeadlines {
         }
     }
 
-    private let settings: EdgeSettings
+    /// The three limits, converted once (not per request).
+    private let handshakeLimit: TimeAmount
+    private let headLimit: TimeAmount
+    private let idleLimit: TimeAmount
     private let metrics: HostMetrics
     private let channel: any Channel
     // Event-loop confined: no dynamic exclusivity checks on the per-request path.
@@ -52,7 +55,9 @@ final class ConnectionDeadlines {
     @exclusivity(unchecked) private var timer: Scheduled<Void>?
 
     init(settings: EdgeSettings, metrics: HostMetrics, tls: Bool, channel: any Channel) {
-        self.settings = settings
+        self.handshakeLimit = TimeAmount(settings.tlsHandshakeTimeout)
+        self.headLimit = TimeAmount(settings.requestHeadTimeout)
+        self.idleLimit = TimeAmount(settings.idleTimeout)
         self.metrics = metrics
         self.channel = channel
         self.phase = tls ? .handshake : .head
@@ -98,16 +103,16 @@ final class ConnectionDeadlines {
 
     private func enter(_ next: Phase) {
         phase = next
-        let limit: Duration
+        let limit: TimeAmount
         switch next {
         case .busy:
             deadline = nil
             return
-        case .handshake: limit = settings.tlsHandshakeTimeout
-        case .head: limit = settings.requestHeadTimeout
-        case .idle: limit = settings.idleTimeout
+        case .handshake: limit = handshakeLimit
+        case .head: limit = headLimit
+        case .idle: limit = idleLimit
         }
-        let due = NIODeadline.now() + TimeAmount(limit)
+        let due = NIODeadline.now() + limit
         deadline = due
         if timer == nil { schedule(at: due) }
     }
