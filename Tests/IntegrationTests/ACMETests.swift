@@ -210,7 +210,7 @@ import Testing
             let refused = try await issue("iss-acme", "down3")
             #expect(
                 refused.status == 503 && ContinuousClock.now - fast < .seconds(2) && refused.text.contains("failing"), "\(refused.text)")
-            let ready = try await server.request("GET", "/readyz", caFile: tls)
+            let ready = try await server.unreadyAnswer(caFile: tls)
             #expect(ready.status == 503 && ready.text.contains("iss-acme"), "\(ready.text)")
             #expect(try await issue("iss-local", "local").status == 201)
 
@@ -218,7 +218,7 @@ import Testing
             try await Task.sleep(for: .seconds(2.2))
             let recovered = try await issue("iss-acme", "after")
             #expect(recovered.status == 201, "\(recovered.text)")
-            #expect(try await server.request("GET", "/readyz", caFile: tls).status == 200)
+            #expect(try await server.readyStatus(caFile: tls) == 200)
         }
     }
 

@@ -228,7 +228,7 @@ import Testing
                     "\(behaviour): \(result.text)")
                 #expect(try await server.request("GET", "/healthz", caFile: tls).status == 200)
                 #expect(try await Self.issue(server, "iss-local", "local-\(behaviour)").status == 201)
-                let ready = try await server.request("GET", "/readyz", caFile: tls)
+                let ready = try await server.unreadyAnswer(caFile: tls)
                 #expect(ready.status == 503 && ready.text.contains("iss-plugin"), "\(ready.text)")
             }
             try await misbehave("garbage", status: 502, mentions: "not a certctl handshake")
@@ -239,7 +239,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(1_200))
             let back = try await Self.issue(server, "iss-plugin", "back")
             #expect(back.status == 201, "\(back.text)")
-            #expect(try await server.request("GET", "/readyz", caFile: tls).status == 200)
+            #expect(try await server.readyStatus(caFile: tls) == 200)
         }
     }
 

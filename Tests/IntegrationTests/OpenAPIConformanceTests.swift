@@ -23,7 +23,8 @@ import Testing
             for path, item in spec["paths"].items():
                 for method, op in item.items():
                     if method in ("get", "head", "post", "put", "patch", "delete"):
-                        public = op.get("security") == []
+                        # Public: no security, or a key optional (`{}` among the alternatives).
+                        public = op.get("security") == [] or {} in op.get("security", [None])
                         out.append({"method": method.upper(), "path": path, "roles": None if public else op["x-certctl-roles"]})
             print(json.dumps(out))
             """

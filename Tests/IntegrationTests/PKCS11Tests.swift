@@ -88,7 +88,7 @@ import Testing
             #expect(failed.contentType == "application/problem+json")
             #expect((try failed.json()["detail"] as? String)?.contains("issuer iss-hsm") == true)
             #expect(try await issue("iss-local").status == 201)
-            let ready = try await server.request("GET", "/readyz", caFile: tls)
+            let ready = try await server.unreadyAnswer(caFile: tls)
             #expect(ready.status == 503)
             #expect(ready.text.contains("iss-hsm"))
 
@@ -101,7 +101,7 @@ import Testing
                 if !recovered { try await Task.sleep(for: .milliseconds(500)) }
             }
             #expect(recovered, "the HSM issuer did not recover after the token came back")
-            #expect(try await server.request("GET", "/readyz", caFile: tls).status == 200)
+            #expect(try await server.readyStatus(caFile: tls) == 200)
         }
     }
 

@@ -117,7 +117,7 @@ import Testing
         let (config, _, _) = try await Self.prepare(certctl, shape: "expired")
         try await ServerProcess.with(certctl, arguments: ["--config", config.path]) { server in
             let tls = certctl.dataDirectory.appendingPathComponent("tls/server.crt")
-            let ready = try await server.request("GET", "/readyz", caFile: tls)
+            let ready = try await server.unreadyAnswer(key: try server.adminKey, caFile: tls)
             #expect(ready.status == 503 && ready.text.contains("iss-plugin") && ready.text.contains("expired"), "\(ready.text)")
             let refused = try await ExternalConnectorTests.issue(server, "iss-plugin", "late")
             #expect(refused.status == 503 && refused.text.contains("expired"), "\(refused.text)")

@@ -109,8 +109,11 @@ import Testing
                 #expect(down.status == 503, "\(down.status) \(down.text)")
                 #expect(down.contentType.hasPrefix("application/problem+json"))
                 #expect(ContinuousClock.now - started < .seconds(8))
-                let ready = try await server.request("GET", "/readyz", caFile: tls)
-                #expect(ready.status == 503 && ready.text.contains("database"), "\(ready.text)")
+                // Anonymous: the status; with a key, the key cannot even be checked without the database.
+                let ready = try await server.unreadyAnswer(caFile: tls)
+                #expect(ready.status == 503 && ready.text.contains("unavailable"), "\(ready.text)")
+                let detailed = try await server.request("GET", "/readyz", key: try server.adminKey, caFile: tls)
+                #expect(detailed.status == 503 && detailed.text.contains("database"), "\(detailed.text)")
                 let ocsp = try await Command.run([
                     "openssl", "ocsp", "-issuer", certctl.caFile.path, "-cert", dir.appendingPathComponent("before.crt").path, "-url",
                     "\(server.pkiBaseURL)/.well-known/pki/ocsp/iss-local", "-CAfile", certctl.caFile.path,

@@ -8,7 +8,7 @@ import Synchronization
 /// registry owned by this instance (no global bootstrap).
 public final class HostMetrics: Sendable {
     public enum Area: String, Sendable, CaseIterable {
-        case ocsp, crl, issuance, revocation, export, ratelimit, reload, policy, acme, connection
+        case ocsp, crl, issuance, revocation, export, ratelimit, reload, policy, acme, connection, health
     }
 
     /// Every documented label, created at start-up so each series is exposed from 0.
@@ -31,6 +31,7 @@ public final class HostMetrics: Sendable {
             "bad_nonce", "rate_limited", "revoked",
         ],
         .connection: ["refused", "handshake_timeout", "head_timeout", "idle_timeout"],
+        .health: ["probe_run", "probe_reused"],
     ]
 
     private let registry = PrometheusCollectorRegistry()

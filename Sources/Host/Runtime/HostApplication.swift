@@ -32,6 +32,8 @@ struct HostApplication: Sendable {
     let ocspFastPath: OCSPFastPath
     /// The ACME server (`/acme/{profile}/…`, profiles with `acme.enabled`).
     let acme: ACMEService
+    /// `/readyz`'s probes, reused for two seconds and never run twice at once.
+    let readiness: ReadinessProbe<ContinuousClock>
 
     init(
         configuration: HostConfiguration, storage: any HostStorage, issuers: IssuerDirectory, challenges: HTTPChallengeResponses?,
@@ -102,6 +104,9 @@ struct HostApplication: Sendable {
         exports = ExportService(certificates: certificates, storage: storage, limiter: exportLimiter, metrics: metrics)
         let validation = configuration.acmeValidation
         let dns = DNSClient(resolver: validation.dnsResolver.map { (host: $0.host, port: UInt16($0.port)) })
+        readiness = ReadinessProbe(
+            interval: .seconds(2), clock: ContinuousClock(), metrics: metrics,
+            run: ReadinessProbe.probes(storage: storage, issuers: issuers))
         acme = ACMEService(
             storage: storage, policy: policy, certificates: certificates,
             validator: ACMEValidator(
@@ -116,7 +121,7 @@ struct HostApplication: Sendable {
         let router = Router(context: HostRequestContext.self)
         let routes = RouteIndex()
         router.add(middleware: ProblemMiddleware(metrics: metrics, routes: routes))
-        HealthController(storage: storage, issuers: issuers).register(on: router)
+        HealthController(probe: readiness, auth: auth).register(on: router)
         IssuerController(issuers: issuers, policy: policy, auth: auth).register(on: router)
         CertificateController(certificates: certificates, auth: auth, body: body).register(on: router)
         ExportController(exports: exports, auth: auth, body: body).register(on: router)

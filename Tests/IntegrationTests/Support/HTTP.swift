@@ -64,3 +64,32 @@ extension ServerProcess {
         }
     }
 }
+
+extension ServerProcess {
+    /// `/readyz`'s status once it is 200, or its last status after `timeout`: readiness reports
+    /// are reused for two seconds, so a recovery shows within that.
+    func readyStatus(caFile: URL? = nil, timeout: Duration = .seconds(5)) async throws -> Int {
+        let deadline = ContinuousClock.now + timeout
+        var status = 0
+        repeat {
+            status = try await request("GET", "/readyz", caFile: caFile).status
+            if status == 200 { return status }
+            try await Task.sleep(for: .milliseconds(250))
+        } while ContinuousClock.now < deadline
+        return status
+    }
+}
+
+extension ServerProcess {
+    /// `/readyz` once it answers 503 (or its last answer after `timeout`): a failure shows within
+    /// the two seconds a readiness report is reused. With `key`, the answer has every check's detail.
+    func unreadyAnswer(key: String? = nil, caFile: URL? = nil, timeout: Duration = .seconds(5)) async throws -> HTTPResult {
+        let deadline = ContinuousClock.now + timeout
+        var answer = try await request("GET", "/readyz", key: key, caFile: caFile)
+        while answer.status != 503 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(250))
+            answer = try await request("GET", "/readyz", key: key, caFile: caFile)
+        }
+        return answer
+    }
+}
