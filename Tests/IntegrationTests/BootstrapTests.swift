@@ -3,12 +3,25 @@ import Testing
 
 /// `certctl serve` on an empty data directory, then again on the same one.
 @Suite struct BootstrapTests {
+    /// Without `--print-admin-key` and without a terminal (a service manager's journal), the
+    /// bootstrapped key is written to its file only; stdout says where.
+    @Test func theAdminKeyIsNotPrintedToANonTerminal() async throws {
+        let certctl = try Certctl()
+        try await ServerProcess.with(certctl) { server in
+            let key = try server.adminKey
+            #expect(key.hasPrefix("ck_"))
+            #expect(!server.stdout.contains(key) && !server.stderr.contains(key), "\(server.stdout)")
+            #expect(server.stdout.contains("admin-api-key") && server.stdout.contains("--print-admin-key"), "\(server.stdout)")
+            #expect(try await server.request("GET", "/api/v1/issuers", key: key).status == 200)
+        }
+    }
+
     @Test func firstStartBootstrapsAndASecondStartReusesEverything() async throws {
         let certctl = try Certctl()
         let keyFile = certctl.dataDirectory.appendingPathComponent("admin-api-key")
 
-        let (adminKey, certificateID, caPEM) = try await ServerProcess.with(certctl) { server in
-            // The admin key is printed once, alone on the last stdout line, and stored 0600.
+        let (adminKey, certificateID, caPEM) = try await ServerProcess.with(certctl, arguments: ["--print-admin-key"]) { server in
+            // Asked for: the admin key is printed once, alone on the last stdout line, and stored 0600.
             let printed = server.stdout.split(separator: "\n").last.map(String.init) ?? ""
             #expect(printed.hasPrefix("ck_"))
             #expect(try server.adminKey == printed)

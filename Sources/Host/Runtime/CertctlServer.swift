@@ -33,10 +33,13 @@ public struct CertctlServer: Sendable {
     }
 
     /// Runs until a shutdown signal.
-    /// - Parameter printLine: where the bootstrapped admin key is printed (stdout).
+    /// - Parameters:
+    ///   - printLine: where the bootstrap message goes (stdout).
+    ///   - printAdminKey: whether a bootstrapped admin key is printed too (`--print-admin-key`, or
+    ///     stdout is a terminal); otherwise only where it was written, so it never lands in a journal.
     /// - Throws: `busy` (exit 75) when another `serve` holds this SQLite data directory or a
     ///   listen address is taken — the first before any plugin starts.
-    public func run(printLine: @Sendable (String) -> Void = { print($0) }) async throws {
+    public func run(printLine: @Sendable (String) -> Void = { print($0) }, printAdminKey: Bool = false) async throws {
         var lock: DataDirectoryLock?
         if case .sqlite = configuration.database {
             try? FileManager.default.createDirectory(
@@ -45,11 +48,11 @@ public struct CertctlServer: Sendable {
         }
         defer { lock?.release() }
         try await HostRuntime.withStorage(configuration, logger: logger) { storage in
-            try await serve(storage: storage, printLine: printLine)
+            try await serve(storage: storage, printLine: printLine, printAdminKey: printAdminKey)
         }
     }
 
-    private func serve(storage: any HostStorage, printLine: @Sendable (String) -> Void) async throws {
+    private func serve(storage: any HostStorage, printLine: @Sendable (String) -> Void, printAdminKey: Bool) async throws {
         // Trapped before anything listens, so an early SIGHUP reloads instead of terminating.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         // http-01 answers need the plain-HTTP listener; without it ACME issuers must use dns-01.
@@ -66,8 +69,14 @@ public struct CertctlServer: Sendable {
 
         if let token = try await AdminKeyBootstrap(dataDirectory: configuration.dataDirectory, keys: host.keys).run() {
             let path = configuration.dataDirectory.appendingPathComponent("admin-api-key").path
-            printLine("Bootstrapped an admin API key (shown once; also stored in \(path), mode 0600):")
-            printLine(token)
+            if printAdminKey {
+                printLine("Bootstrapped an admin API key (shown once; also stored in \(path), mode 0600):")
+                printLine(token)
+            } else {
+                printLine(
+                    "Bootstrapped an admin API key, stored in \(path) (mode 0600); not printed because stdout is not a terminal (--print-admin-key prints it)."
+                )
+            }
         }
         let tls = TLSCredentials(try await tlsCredentials(issuers: issuers, certificates: host.certificates))
         let reloader = ConfigReloader(
