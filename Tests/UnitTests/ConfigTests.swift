@@ -213,3 +213,54 @@ import Testing
         #expect(error?.message.contains("CERTCTL_TLS_CERT_FILE") == true)
     }
 }
+
+@Suite struct SecretAndEdgeSettingsTests {
+    static func file(_ contents: String, mode: Int) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("certctl-secret-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: url.path, contents: Data(contents.utf8), attributes: [.posixPermissions: mode])
+        return url
+    }
+
+    @Test func theDatabasePasswordComesFromAnOwnerOnlyFile() throws {
+        let secret = try Self.file("s3cret-pass\n", mode: 0o600)
+        let environment = ["CERTCTL_DATABASE_URL": "postgres://certctl@db:5432/pki", "CERTCTL_DATABASE_PASSWORD_FILE": secret.path]
+        let configuration = try HostConfiguration.load(configPath: nil, environment: environment)
+        guard case .postgres(let location) = configuration.database else { Issue.record("not postgres"); return }
+        #expect(location.password == "s3cret-pass")
+
+        let open = try Self.file("s3cret-pass", mode: 0o644)
+        var refused = environment
+        refused["CERTCTL_DATABASE_PASSWORD_FILE"] = open.path
+        let error = #expect(throws: HostError.self) { try HostConfiguration.load(configPath: nil, environment: refused) }
+        #expect(error?.message.contains("chmod 600") == true && error?.message.contains("s3cret") == false, "\(error?.message ?? "")")
+        // A password in the URL and in a file, or a file for SQLite: refused, naming the setting.
+        var twice = environment
+        twice["CERTCTL_DATABASE_URL"] = "postgres://certctl:other@db/pki"
+        #expect(throws: HostError.self) { try HostConfiguration.load(configPath: nil, environment: twice) }
+        #expect(throws: HostError.self) {
+            try HostConfiguration.load(configPath: nil, environment: ["CERTCTL_DATABASE_PASSWORD_FILE": secret.path])
+        }
+    }
+
+    @Test func edgeSettingsLoadAndRefuseNonsense() throws {
+        let defaults = try HostConfiguration.load(configPath: nil, environment: [:]).edge
+        #expect(defaults == EdgeSettings())
+        #expect(defaults.maxHeaderSize == 16_384 && defaults.maxConnections == 10_000 && defaults.rateLimitIPv6Prefix == 64)
+        let set = try HostConfiguration.load(
+            configPath: nil,
+            environment: [
+                "CERTCTL_TLS_HANDSHAKE_TIMEOUT": "5s", "CERTCTL_IDLE_TIMEOUT": "2m", "CERTCTL_MAX_CONNECTIONS": "500",
+                "CERTCTL_MAX_HEADER_SIZE": "8KiB", "CERTCTL_MAX_CONNECTION_BUFFER": "256KiB", "CERTCTL_RATE_LIMIT_IPV6_PREFIX": "56",
+            ]
+        ).edge
+        #expect(set.tlsHandshakeTimeout == .seconds(5) && set.idleTimeout == .seconds(120) && set.maxConnections == 500)
+        #expect(set.maxHeaderSize == 8_192 && set.maxConnectionBuffer == 262_144 && set.rateLimitIPv6Prefix == 56)
+        for (key, value) in [
+            ("CERTCTL_MAX_CONNECTIONS", "0"), ("CERTCTL_RATE_LIMIT_IPV6_PREFIX", "129"), ("CERTCTL_MAX_HEADER_SIZE", "12"),
+            ("CERTCTL_MAX_CONNECTION_BUFFER", "20KiB"), ("CERTCTL_IDLE_TIMEOUT", "soon"),
+        ] {
+            let error = #expect(throws: HostError.self) { try HostConfiguration.load(configPath: nil, environment: [key: value]) }
+            #expect(error?.message.contains(key) == true, "\(error?.message ?? "")")
+        }
+    }
+}

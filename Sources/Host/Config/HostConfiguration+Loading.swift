@@ -1,3 +1,5 @@
+import ConnectorAPI
+import ConnectorSupport
 import Foundation
 import Logging
 
@@ -33,11 +35,30 @@ extension HostConfiguration {
         guard (tlsCert == nil) == (tlsKey == nil) else {
             throw HostError.configuration("CERTCTL_TLS_CERT_FILE and CERTCTL_TLS_KEY_FILE must be set together")
         }
-        let database: DatabaseLocation
+        var database: DatabaseLocation
         if let url = source.value("database_url") {
             database = try Self.parseDatabaseURL(url.text, key: "database_url", base: url.base)
         } else {
             database = .sqlite(path: dataDirectory.appendingPathComponent("certctl.db").path)
+        }
+        if let file = source.path("database_password_file") {
+            guard case .postgres(var location) = database else {
+                throw source.invalid("database_password_file", "only a postgres:// CERTCTL_DATABASE_URL takes a password")
+            }
+            guard location.password == nil else {
+                throw source.invalid("database_password_file", "CERTCTL_DATABASE_URL already has a password; give it in one place")
+            }
+            // The file is the password (owner-only, checked); a trailing line break is not part of it.
+            var password: String
+            do {
+                password = try SecretFile.read(file, setting: "CERTCTL_DATABASE_PASSWORD_FILE (database_password_file)")
+            } catch let error as ConnectorError {
+                throw HostError.configuration(error.message)
+            }
+            while password.hasSuffix("\n") || password.hasSuffix("\r") { password.removeLast() }
+            guard !password.isEmpty else { throw source.invalid("database_password_file", "\(file.path) is empty") }
+            location.password = password
+            database = .postgres(location)
         }
         let sizeText = source.value("max_body_size")?.text ?? "1MB"
         guard let maxBodySize = ConfigByteSize.bytes(sizeText) else {
