@@ -136,6 +136,20 @@ import Testing
         #expect(duplicateError?.message == "config file: issuer a is defined twice")
     }
 
+    /// A YAML error names the line and the problem, never the line's text (it may hold a secret).
+    @Test func yamlErrorsDoNotEchoTheFile() throws {
+        for text in [
+            "database_url: postgres://certctl:hunter2secret@db/pki\n  listen: : x\n",
+            "listen: 127.0.0.1:1\ndatabase_url: \"postgres://certctl:hunter2secret@db/pki\n",
+            "issuers:\n  - id: a\n    eab_hmac_key: hunter2secret\n   - oops: [\n",
+        ] {
+            let path = try write(text)
+            let error = #expect(throws: HostError.self) { try HostConfiguration.load(configPath: path, environment: [:]) }
+            let message = error?.message ?? ""
+            #expect(message.contains("not valid YAML: line ") && !message.contains("hunter2secret"), "\(message)")
+        }
+    }
+
     @Test func unknownIssuerTypeIsAConfigurationError() async throws {
         let path = try write("issuers:\n  - id: iss-x\n    type: magic\n")
         let configuration = try HostConfiguration.load(configPath: path, environment: [:])

@@ -23,7 +23,7 @@ struct ConfigFile {
         do {
             root = try Yams.compose(yaml: text)
         } catch {
-            throw HostError.configuration("config file \(url.path) is not valid YAML: \(error)")
+            throw HostError.configuration("config file \(url.path) is not valid YAML: \(Self.describe(error))")
         }
         let directory = url.deletingLastPathComponent()
         var file = ConfigFile(settings: [:], issuers: [], directory: directory)
