@@ -131,11 +131,13 @@ import Testing
         let pebble = try await Pebble(in: dir, alwaysValid: false, dnsServer: dns.dnsAddress)
         defer { Task { await pebble.stop() } }
         let record = dir.appendingPathComponent("hook.log")
+        let seen = dir.appendingPathComponent("hook-env.log")
         let hook = dir.appendingPathComponent("dns-hook.sh")
         let script = """
             #!/bin/sh
             set -eu
             echo "$1 $2 $3 $CERTCTL_ACME_RECORD_NAME" >> \(record.path)
+            echo "secret=${AWS_SECRET_ACCESS_KEY:-unset} path=${PATH:+set}" >> \(seen.path)
             case "$1" in
               present) curl -fsS -X POST -d "{\\"host\\":\\"_acme-challenge.$2.\\",\\"value\\":\\"$3\\"}" \(dns.managementURL)/set-txt ;;
               cleanup) curl -fsS -X POST -d "{\\"host\\":\\"_acme-challenge.$2.\\"}" \(dns.managementURL)/clear-txt ;;
@@ -146,7 +148,9 @@ import Testing
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook.path)
         let config = try pebble.writeConfig(for: certctl, acmeOptions: ["challenge": "dns-01", "dns_hook": hook.path])
         #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"]).status == 0)
-        try await ServerProcess.with(certctl, arguments: ["--config", config.path]) { server in
+        // A secret in the host's environment that the hook must not see (only PATH, HOME, LANG, TZ pass).
+        let hostSecret = ["AWS_SECRET_ACCESS_KEY": "host-secret-sentinel"]
+        try await ServerProcess.with(certctl, arguments: ["--config", config.path], environment: hostSecret) { server in
             let tls = dir.appendingPathComponent("data/tls/server.crt")
             let csr = try await OpenSSL.makeCSR(in: dir, name: "dns", subject: "/CN=dns.example.test", san: "DNS:dns.example.test")
             let issued = try await server.request(
@@ -163,14 +167,18 @@ import Testing
             #expect(lines.first?.prefix(2) == ["present", "dns.example.test"] && lines.last?.first == "cleanup")
             #expect(lines.first?.last == "_acme-challenge.dns.example.test")
             #expect(lines.first?[2].count == 43 && lines.first?[2] == lines.last?[2])  // base64url SHA-256
+            let environment = try String(contentsOf: seen, encoding: .utf8)
+            #expect(environment.contains("secret=unset path=set") && !environment.contains("sentinel"), "\(environment)")
 
-            // A hook that fails refuses the order with its message, and changes nothing.
+            // A hook that fails refuses the order naming the hook and its exit; its stderr (which may
+            // echo credentials) goes to the server log only. Nothing changes.
             try "#!/bin/sh\necho 'zone example.test is read-only' >&2\nexit 3\n".write(to: hook, atomically: true, encoding: .utf8)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook.path)
             let csr2 = try await OpenSSL.makeCSR(in: dir, name: "dns2", subject: "/CN=other.example.test", san: "DNS:other.example.test")
             let refused = try await server.request(
                 "POST", "/api/v1/certificates", key: try server.adminKey, json: ["issuer_id": "iss-acme", "csr_pem": csr2], caFile: tls)
-            #expect(refused.status == 422 && refused.text.contains("zone example.test is read-only"), "\(refused.text)")
+            #expect(refused.status == 422 && refused.text.contains("exited with status 3"), "\(refused.text)")
+            #expect(!refused.text.contains("read-only") && server.stderr.contains("zone example.test is read-only"), "\(refused.text)")
             let listed = try await server.request("GET", "/api/v1/certificates?issuer_id=iss-acme", key: try server.adminKey, caFile: tls)
             #expect((try listed.json()["certificates"] as? [Any])?.count == 1)
         }

@@ -58,7 +58,8 @@ extension ACMEConnector: ConnectorFactory {
             solver = HTTP01Solver(store: store)
         case .dns01:
             guard let hook = options.dnsHook else { throw ConnectorError.invalidConfiguration("issuer \(id): dns-01 needs dns_hook") }
-            solver = DNS01HookSolver(hook: hook, issuerID: id, propagationDelay: options.dnsPropagationDelay)
+            solver = DNS01HookSolver(
+                hook: hook, issuerID: id, propagationDelay: options.dnsPropagationDelay, environment: options.dnsHookEnvironment)
         }
         return ACMEConnector(
             id: id,

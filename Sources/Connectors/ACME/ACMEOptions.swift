@@ -14,6 +14,7 @@ struct ACMEOptions: Sendable {
         var caBundleFile: URL?
         var challenge: ChallengeType?
         var dnsHook: URL?
+        var dnsHookEnv: [String: String]?
         var dnsPropagationDelay: ConfigDuration?
         var requestTimeout: ConfigDuration?
         var timeout: ConfigDuration?
@@ -40,6 +41,8 @@ struct ACMEOptions: Sendable {
     var caBundleFile: URL?
     var challenge: ChallengeType
     var dnsHook: URL?
+    /// `dns_hook_env`: variables for the hook, which inherits only PATH, HOME, LANG and TZ.
+    var dnsHookEnvironment: [String: String]
     var dnsPropagationDelay: Duration
     /// One HTTP exchange with the CA.
     var requestTimeout: Duration
@@ -68,6 +71,7 @@ struct ACMEOptions: Sendable {
         }
         challenge = file.challenge ?? .http01
         dnsHook = file.dnsHook
+        dnsHookEnvironment = file.dnsHookEnv ?? [:]
         if challenge == .dns01 {
             guard let dnsHook else { throw options.invalid("challenge dns-01 needs dns_hook (a script that publishes the TXT record)") }
             guard FileManager.default.isExecutableFile(atPath: dnsHook.path) else {

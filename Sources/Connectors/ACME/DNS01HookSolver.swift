@@ -2,19 +2,24 @@ import ConnectorAPI
 import ConnectorSupport
 import Crypto
 import Foundation
+import Logging
 
 /// RFC 8555 §8.4: an operator script publishes `_acme-challenge.<domain>` TXT records.
 ///
 /// The hook is run as `dns_hook present <domain> <txt value>` and later
 /// `dns_hook cleanup <domain> <txt value>`, with the same values also in the environment
 /// (`CERTCTL_ACME_ACTION`, `CERTCTL_ACME_DOMAIN`, `CERTCTL_ACME_RECORD_NAME`,
-/// `CERTCTL_ACME_TXT_VALUE`, `CERTCTL_ISSUER_ID`). Exit status 0 means done; anything else fails
-/// the order with the script's first line of stderr. After `present` the connector waits
-/// `dns_propagation_delay` before telling the CA to look.
+/// `CERTCTL_ACME_TXT_VALUE`, `CERTCTL_ISSUER_ID`) next to `dns_hook_env` and the host's PATH, HOME,
+/// LANG and TZ — nothing else of the host's environment. Exit status 0 means done; anything else
+/// fails the order naming the hook and its exit, while the script's stderr goes to the server log
+/// only (it may echo credentials). After `present` the connector waits `dns_propagation_delay`
+/// before telling the CA to look.
 struct DNS01HookSolver: ChallengeSolver {
     let hook: URL
     let issuerID: String
     let propagationDelay: Duration
+    /// `dns_hook_env`: the operator's variables for the hook (a DNS API token file's path, …).
+    var environment: [String: String] = [:]
     var type: String { "dns-01" }
 
     /// The TXT value: base64url(SHA-256(key authorization)).
@@ -52,16 +57,23 @@ struct DNS01HookSolver: ChallengeSolver {
     private func run(_ action: String, domain: String, value: String, deadline: ContinuousClock.Instant) async throws {
         let result = try await HookProcess.run(
             hook, arguments: [action, domain, value],
-            environment: [
+            environment: environment.merging([
                 "CERTCTL_ACME_ACTION": action, "CERTCTL_ACME_DOMAIN": domain, "CERTCTL_ACME_RECORD_NAME": "_acme-challenge.\(domain)",
                 "CERTCTL_ACME_TXT_VALUE": value, "CERTCTL_ISSUER_ID": issuerID,
-            ],
+            ]) { $1 },
             deadline: deadline
         )
         switch result {
         case .finished(.exited(0), _): return
         case .finished(let termination, let stderr):
-            throw ConnectorError.rejected("issuer \(issuerID): dns_hook \(action) \(domain) \(termination): \(stderr)")
+            Logger(label: "certctl.acme").warning(
+                "dns_hook failed",
+                metadata: [
+                    "issuer_id": "\(issuerID)", "action": "\(action)", "domain": "\(domain)", "exit": "\(termination)",
+                    "stderr": "\(stderr)",
+                ])
+            throw ConnectorError.rejected(
+                "issuer \(issuerID): dns_hook \(action) \(domain) \(termination) (its stderr is in the server log)")
         case .timedOut:
             throw ConnectorError(.timedOut, "issuer \(issuerID): dns_hook \(action) \(domain) did not finish in time and was killed")
         }
