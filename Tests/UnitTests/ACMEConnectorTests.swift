@@ -110,6 +110,27 @@ import X509
         #expect(!parsed.termsOfServiceAgreed && parsed.externalAccountBinding == nil)
     }
 
+    /// The EAB MAC key from an owner-only file, and the refusals around it (never quoting the key).
+    @Test func theEABKeyFromAFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("certctl-eab-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent("eab.key")
+        _ = FileManager.default.createFile(
+            atPath: file.path, contents: Data("c2VjcmV0LWtleS0xMjM\n".utf8), attributes: [.posixPermissions: 0o600])
+        let parsed = try ACMEOptions(options(["directory_url": "https://ca.test/dir", "eab_kid": "k", "eab_hmac_key_file": file.path]))
+        #expect(parsed.externalAccountBinding?.kid == "k" && parsed.externalAccountBinding?.macKey == Array("secret-key-123".utf8))
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
+        let open = #expect(throws: ConnectorError.self) {
+            try ACMEOptions(options(["directory_url": "https://ca.test/dir", "eab_kid": "k", "eab_hmac_key_file": file.path]))
+        }
+        #expect(open?.message.contains("chmod 600") == true && open?.message.contains("c2Vj") == false, "\(open?.message ?? "")")
+        let both = #expect(throws: ConnectorError.self) {
+            try ACMEOptions(
+                options(["directory_url": "https://ca.test/dir", "eab_kid": "k", "eab_hmac_key": "a2V5", "eab_hmac_key_file": file.path]))
+        }
+        #expect(both?.message.contains("set one, not both") == true)
+    }
+
     @Test(arguments: [
         (["directory_url": "http://ca.test/dir"], "https://"),
         (["directory_url": "https://ca.test/dir", "eab_kid": "k"], "eab_kid and eab_hmac_key"),

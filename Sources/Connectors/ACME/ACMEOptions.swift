@@ -11,6 +11,7 @@ struct ACMEOptions: Sendable {
         var termsOfServiceAgreed: Bool?
         var eabKid: String?
         var eabHmacKey: String?
+        var eabHmacKeyFile: URL?
         var caBundleFile: URL?
         var challenge: ChallengeType?
         var dnsHook: URL?
@@ -91,8 +92,21 @@ struct ACMEOptions: Sendable {
         circuitBreakerOpen = file.circuitBreakerOpen?.duration ?? .seconds(30)
     }
 
+    /// `eab_kid` with `eab_hmac_key`, or with `eab_hmac_key_file` (an owner-only file holding the
+    /// key, so the config file can be shared without it).
     static func externalAccountBinding(_ file: File, _ options: ConnectorOptions) throws -> ExternalAccountBinding? {
-        switch (file.eabKid, file.eabHmacKey) {
+        var key = file.eabHmacKey
+        if let path = file.eabHmacKeyFile {
+            guard key == nil else { throw options.invalid("eab_hmac_key and eab_hmac_key_file: set one, not both") }
+            let text: String
+            do {
+                text = try SecretFile.read(path, setting: "eab_hmac_key_file")
+            } catch let error as ConnectorError {
+                throw options.invalid(error.message)
+            }
+            key = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        switch (file.eabKid, key) {
         case (nil, nil): return nil
         case (let kid?, let key?):
             guard let macKey = Base64URL.decode(key), !macKey.isEmpty else {
@@ -100,7 +114,7 @@ struct ACMEOptions: Sendable {
             }
             return ExternalAccountBinding(kid: kid, macKey: macKey)
         default:
-            throw options.invalid("eab_kid and eab_hmac_key go together: set both or neither")
+            throw options.invalid("eab_kid and eab_hmac_key (or eab_hmac_key_file) go together: set both or neither")
         }
     }
 }
