@@ -121,10 +121,25 @@ import Testing
         #expect(result.stderr.contains("issuer iss-hsm"), "\(result.stderr)")
         #expect(result.stderr.contains("CKR_PIN_INCORRECT"))
         #expect(!result.stderr.contains("9999"))
+        // A restart (as a service manager does) does not try the refused PIN again: each try would
+        // spend one of the token's retries.
+        let again = try await certctl.run(
+            ["serve", "--config", config.path], environment: env.merging(["CERTCTL_LISTEN": "127.0.0.1:\(Certctl.freePort())"]) { $1 }
+        )
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("refused this pin_file's PIN before") && again.stderr.contains("issuer iss-hsm"), "\(again.stderr)")
         // The right PIN still logs in: certctl did not burn the retry counter.
         try await hsm.run([
             "pkcs11-tool", "--module", SoftHSM.module, "--token-label", hsm.label, "--login", "--pin", SoftHSM.pin, "--list-objects",
         ])
+        // Writing the PIN file (the right PIN now) allows the next try, and serve starts.
+        try await Task.sleep(for: .milliseconds(20))
+        _ = try hsm.writeConfig(in: certctl.directory)
+        try await ServerProcess.with(certctl, arguments: ["--config", config.path], environment: env) { server in
+            let tls = certctl.directory.appendingPathComponent("data/tls/server.crt")
+            let status = try await server.request("GET", "/healthz", caFile: tls).status
+            #expect(status == 200)
+        }
     }
 
     /// Builds the fixture module (`Fixtures/hung_pkcs11.c`) and a configuration with a local issuer

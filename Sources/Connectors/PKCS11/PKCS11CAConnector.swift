@@ -26,7 +26,8 @@ public struct PKCS11CAConnector: SignerBackedConnector, HealthReportingConnector
     static func token(_ configuration: IssuerConfiguration, _ options: PKCS11Options) async throws -> PKCS11Token {
         let module = try PKCS11Module.load(options.module)
         let token = PKCS11Token(
-            module: module, uri: options.uri, pin: try options.pin(issuerID: configuration.id), issuerID: configuration.id,
+            module: module, uri: options.uri, pin: try options.pin(issuerID: configuration.id),
+            pinGuard: PKCS11PINGuard(dataDirectory: configuration.dataDirectory, pinFile: options.pinFile), issuerID: configuration.id,
             maxSessions: options.maxSessions, timeout: options.timeout
         )
         do {

@@ -72,6 +72,13 @@ final class PKCS11Module: Sendable {
         throw ConnectorError(.unavailable, "no PKCS#11 token matching the key_uri is present")
     }
 
+    /// The serial number of the token in `slot` (empty when the module does not say).
+    func tokenSerial(_ slot: CK_SLOT_ID) -> String {
+        var info = CK_TOKEN_INFO()
+        guard functions.C_GetTokenInfo(slot, &info) == CK_RV(CKR_OK) else { return "" }
+        return Self.text(info.serialNumber)
+    }
+
     /// A space-padded fixed-size token field as a string.
     static func text<T>(_ field: T) -> String {
         withUnsafeBytes(of: field) { bytes in

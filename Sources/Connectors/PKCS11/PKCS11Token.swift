@@ -20,6 +20,8 @@ final class PKCS11Token: Sendable {
     let issuerID: String
     let timeout: Duration
     private let pin: String
+    /// Refused PINs are not tried again until the PIN file changes (``PKCS11PINGuard``).
+    private let pinGuard: PKCS11PINGuard?
     private let threads: NIOThreadPool
 
     private struct State {
@@ -36,10 +38,14 @@ final class PKCS11Token: Sendable {
     private let state = Mutex(State())
     static let backoff: Duration = .seconds(2)
 
-    init(module: PKCS11Module, uri: PKCS11URI, pin: String, issuerID: String, maxSessions: Int, timeout: Duration) {
+    init(
+        module: PKCS11Module, uri: PKCS11URI, pin: String, pinGuard: PKCS11PINGuard? = nil, issuerID: String, maxSessions: Int,
+        timeout: Duration
+    ) {
         self.module = module
         self.uri = uri
         self.pin = pin
+        self.pinGuard = pinGuard
         self.issuerID = issuerID
         self.timeout = timeout
         threads = NIOThreadPool(numberOfThreads: maxSessions)
@@ -148,6 +154,14 @@ final class PKCS11Token: Sendable {
             throw SessionLost(description: "C_OpenSession: \(PKCS11Error.name(rv))")
         }
         if !state.withLock({ $0.loggedIn }) {
+            let serial = module.tokenSerial(slot)
+            if let refused = pinGuard?.refusedBefore(tokenSerial: serial) {
+                _ = f.C_CloseSession(session)
+                state.withLock { $0.pinRejected = true }
+                throw ConnectorError.invalidConfiguration(
+                    "issuer \(issuerID): token \(serial) refused this pin_file's PIN before (\(refused)); not trying it again, since every try uses one of the token's PIN retries — fix pin_file (writing it allows one more try)"
+                )
+            }
             var pinBytes = Array(pin.utf8)
             let rv = pinBytes.withUnsafeMutableBufferPointer {
                 f.C_Login(session, CK_USER_TYPE(CKU_USER), $0.baseAddress, CK_ULONG($0.count))
@@ -156,6 +170,7 @@ final class PKCS11Token: Sendable {
                 _ = f.C_CloseSession(session)
                 if rv == CK_RV(CKR_PIN_INCORRECT) || rv == CK_RV(CKR_PIN_LOCKED) || rv == CK_RV(CKR_PIN_INVALID) {
                     state.withLock { $0.pinRejected = true }
+                    pinGuard?.remember(tokenSerial: serial, code: PKCS11Error.name(rv))
                     throw ConnectorError.invalidConfiguration(
                         "issuer \(issuerID): PKCS#11 login failed: \(PKCS11Error.name(rv)) (check pin_file)")
                 }
