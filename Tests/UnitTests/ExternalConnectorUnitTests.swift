@@ -49,10 +49,26 @@ import Testing
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file.path)
         // `printf '#!/bin/sh\n' | sha256sum`
         let right = "a8076d3d28d21e02012b20eaf7dbf75409a6277134439025f282e368e3305abf"
-        try ExternalOptions(options(["sha256": .scalar(right.uppercased()), "command": [.scalar(file.path)]])).verifyPin(
-            issuerID: "iss-ext")
+        let pinned = try #require(
+            try ExternalOptions(options(["sha256": .scalar(right.uppercased()), "command": [.scalar(file.path)]])).openPinned(
+                issuerID: "iss-ext"))
+        // The path is swapped after the check: what runs is still the file that was hashed.
+        let swapped = file.deletingLastPathComponent().appendingPathComponent("swap-\(UUID().uuidString)")
+        try "#!/bin/sh\necho evil\n".write(to: swapped, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: swapped.path)
+        _ = rename(swapped.path, file.path)
+        #expect(FileManager.default.contents(atPath: pinned.path) == Data("#!/bin/sh\n".utf8))
+        #expect(pinned.path.hasPrefix("/proc/\(getpid())/fd/"))
+
         let wrong = try ExternalOptions(options(["sha256": .scalar(String(right.reversed())), "command": [.scalar(file.path)]]))
-        #expect(throws: ConnectorError.self) { try wrong.verifyPin(issuerID: "iss-ext") }
+        #expect(throws: ConnectorError.self) { try wrong.openPinned(issuerID: "iss-ext") }
+        // A pinned file others may write could be changed in place after the check: refused.
+        try "#!/bin/sh\n".write(to: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o775], ofItemAtPath: file.path)
+        let writable = try ExternalOptions(options(["sha256": .scalar(right), "command": [.scalar(file.path)]]))
+        let error = #expect(throws: ConnectorError.self) { try writable.openPinned(issuerID: "iss-ext") }
+        #expect(error?.message.contains("writable by group or others") == true, "\(error?.message ?? "")")
+        #expect(try ExternalOptions(options(["command": [.scalar(file.path)]])).openPinned(issuerID: "iss-ext") == nil)
     }
 
     @Test func environmentCarriesOnlyWhatThePluginNeeds() throws {

@@ -3,6 +3,10 @@ import ConnectorSupport
 import Crypto
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Validated `type: external` settings.
 struct ExternalOptions: Sendable {
     /// The keys as written in the configuration.
@@ -66,20 +70,45 @@ struct ExternalOptions: Sendable {
         throw options.invalid("command[0] '\(name)' is not an executable in PATH")
     }
 
-    /// Refuses to launch an executable whose SHA-256 is not the pinned one (`unavailable`).
-    func verifyPin(issuerID: String) throws {
-        guard let sha256 else { return }
-        guard let data = FileManager.default.contents(atPath: executable.path) else {
-            throw ConnectorError(.unavailable, "issuer \(issuerID): cannot read \(executable.path) to check its sha256")
+    /// With `sha256`: opens the executable, hashes what it reads from that descriptor, and returns
+    /// the descriptor to execute (``PinnedExecutable``), so the file that runs is the file that was
+    /// hashed even if the path is swapped in between. Refuses (`unavailable`, a 503 at a restart;
+    /// start-up turns it into a configuration error) a mismatch, a file that is not regular, and one
+    /// that group or others may write (it could be changed in place after the check).
+    func openPinned(issuerID: String) throws -> PinnedExecutable? {
+        guard let sha256 else { return nil }
+        let path = executable.path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ConnectorError(.unavailable, "issuer \(issuerID): cannot open \(path) to check its sha256") }
+        let pinned = PinnedExecutable(fd: fd)
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw ConnectorError(.unavailable, "issuer \(issuerID): \(path) is not a regular file")
         }
-        let actual = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-        guard actual == sha256 else {
-            // `unavailable` (503) at a restart; start-up turns any launch failure into a
-            // configuration error that stops `serve`.
+        guard info.st_mode & 0o022 == 0 else {
             throw ConnectorError(
                 .unavailable,
-                "issuer \(issuerID): sha256 mismatch: \(executable.path) has sha256 \(actual), not the pinned \(sha256); refusing to run it"
+                "issuer \(issuerID): \(path) is writable by group or others (mode \(String(info.st_mode & 0o7777, radix: 8))); a pinned plugin must not be: chmod go-w it"
             )
         }
+        var hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = read(fd, &buffer, buffer.count)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ConnectorError(.unavailable, "issuer \(issuerID): cannot read \(path) to check its sha256")
+            }
+            if count == 0 { break }
+            hasher.update(data: buffer[0..<count])
+        }
+        let actual = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        guard actual == sha256 else {
+            throw ConnectorError(
+                .unavailable,
+                "issuer \(issuerID): sha256 mismatch: \(path) has sha256 \(actual), not the pinned \(sha256); refusing to run it"
+            )
+        }
+        return pinned
     }
 }

@@ -44,6 +44,8 @@ final class PluginProcess: Sendable {
 
     let issuerID: String
     private let child: ChildProcess
+    /// The hashed executable the child runs from (kept open while it runs), with a `sha256` pin.
+    private let pinned: PinnedExecutable?
     private let stdin: Int32
     private let state = Mutex(State())
     private let writer: DispatchQueue
@@ -52,8 +54,9 @@ final class PluginProcess: Sendable {
     /// The child's process id (for logs).
     var pid: Int32 { child.pid }
 
-    private init(child: ChildProcess, stdin: Int32, issuerID: String, logger: Logger) {
+    private init(child: ChildProcess, pinned: PinnedExecutable?, stdin: Int32, issuerID: String, logger: Logger) {
         self.child = child
+        self.pinned = pinned
         self.stdin = stdin
         self.issuerID = issuerID
         self.logger = logger
@@ -61,11 +64,14 @@ final class PluginProcess: Sendable {
     }
 
     /// Starts the child, its reader threads and the watch for its exit.
-    static func launch(options: ExternalOptions, issuerID: String, environment: [String: String], logger: Logger) throws -> PluginProcess {
+    /// - Parameter pinned: with a `sha256` pin, the hashed file to run (``PinnedExecutable``).
+    static func launch(
+        options: ExternalOptions, pinned: PinnedExecutable? = nil, issuerID: String, environment: [String: String], logger: Logger
+    ) throws -> PluginProcess {
         let child: ChildProcess
         do {
             child = try ChildProcess(
-                executable: options.executable.path, arguments: options.arguments, environment: environment,
+                executable: pinned?.path ?? options.executable.path, arguments: options.arguments, environment: environment,
                 directory: options.workingDirectory, standardInput: .pipe, standardOutput: .pipe, standardError: .pipe)
         } catch {
             throw ConnectorError(.unavailable, "issuer \(issuerID): \(error)")
@@ -74,7 +80,7 @@ final class PluginProcess: Sendable {
             child.signal(SIGKILL)
             throw ConnectorError(.internalFailure, "issuer \(issuerID): the plugin's pipes were not created")
         }
-        let process = PluginProcess(child: child, stdin: stdin, issuerID: issuerID, logger: logger)
+        let process = PluginProcess(child: child, pinned: pinned, stdin: stdin, issuerID: issuerID, logger: logger)
         Thread.detachNewThread { process.readLines(stdout, onLine: process.deliver, atEnd: process.stdoutClosed) }
         Thread.detachNewThread { process.readLines(stderr, onLine: process.mirror, atEnd: {}) }
         child.onExit { termination in process.end("the plugin \(termination)") }

@@ -170,8 +170,9 @@ actor PluginSupervisor {
 
     /// Pin check, spawn, handshake (protocol version, capabilities), `describe`.
     private func launch() async throws -> PluginProcess {
-        try options.verifyPin(issuerID: issuerID)
-        let process = try PluginProcess.launch(options: options, issuerID: issuerID, environment: environment, logger: logger)
+        let pinned = try options.openPinned(issuerID: issuerID)
+        let process = try PluginProcess.launch(
+            options: options, pinned: pinned, issuerID: issuerID, environment: environment, logger: logger)
         do {
             let line: Data
             do {
