@@ -153,3 +153,65 @@ import Testing
         try await Command.check([script, "stop", cluster])
     }
 }
+
+extension PostgresTests {
+    /// `sslmode=verify-full&sslrootcert=`: a cluster serving TLS with a certificate from a private CA
+    /// is used when certctl is given that CA, and refused with another CA or without TLS verification
+    /// passing (`db migrate` connects like `serve`).
+    @Test func verifyFullWithACustomCA() async throws {
+        let certctl = try Certctl()
+        let dir = certctl.directory
+        let cluster = dir.appendingPathComponent("pg-tls").path
+        let script = Python.packageRoot.appendingPathComponent("scripts/postgres.sh").path
+        let admin = try await Command.check([script, "start", cluster]).trimmingCharacters(in: .whitespacesAndNewlines)
+        defer { _ = try? FileManager.default.removeItem(atPath: cluster) }
+        do {
+            // A private CA and a server certificate for localhost, and TLS switched on by a reload.
+            for (name, subject) in [("ca", "/CN=pg test CA"), ("other-ca", "/CN=another CA")] {
+                try await Command.check([
+                    "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj",
+                    subject, "-keyout", dir.appendingPathComponent("\(name).key").path, "-out",
+                    dir.appendingPathComponent("\(name).crt").path,
+                ])
+            }
+            let data = "\(cluster)/data"
+            try await Command.check([
+                "openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=localhost",
+                "-keyout", "\(data)/server.key", "-out", dir.appendingPathComponent("server.csr").path,
+            ])
+            let extensions = dir.appendingPathComponent("ext.cnf")
+            try "subjectAltName=DNS:localhost\n".write(to: extensions, atomically: true, encoding: .utf8)
+            try await Command.check([
+                "openssl", "x509", "-req", "-in", dir.appendingPathComponent("server.csr").path, "-CA",
+                dir.appendingPathComponent("ca.crt").path,
+                "-CAkey", dir.appendingPathComponent("ca.key").path, "-CAcreateserial", "-days", "2", "-extfile", extensions.path, "-out",
+                "\(data)/server.crt",
+            ])
+            if getuid() == 0 { try await Command.check(["chown", "postgres", "\(data)/server.key", "\(data)/server.crt"]) }
+            try await Command.check(["chmod", "600", "\(data)/server.key"])
+            try await Command.check(["psql", admin, "-Atqc", "ALTER SYSTEM SET ssl = on"])
+            try await Command.check(["psql", admin, "-Atqc", "SELECT pg_reload_conf()"])
+            try await Task.sleep(for: .milliseconds(500))
+
+            let port = try String(contentsOfFile: "\(cluster)/port", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            func migrate(_ query: String) async throws -> CommandResult {
+                try await certctl.run(
+                    ["db", "migrate"], environment: ["CERTCTL_DATABASE_URL": "postgres://postgres@localhost:\(port)/postgres?\(query)"])
+            }
+            let ca = dir.appendingPathComponent("ca.crt").path
+            let verified = try await migrate("sslmode=verify-full&sslrootcert=\(ca)")
+            #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+            let other = try await migrate("sslmode=verify-full&sslrootcert=\(dir.appendingPathComponent("other-ca.crt").path)")
+            #expect(other.status != 0, "\(other.stdout)")
+            // The system trust store does not know the private CA either.
+            #expect(try await migrate("sslmode=require").status != 0)
+            // sslrootcert with a mode that does not verify is a configuration error, not a silent downgrade.
+            let prefer = try await migrate("sslmode=prefer&sslrootcert=\(ca)")
+            #expect(prefer.status != 0 && prefer.stderr.contains("sslrootcert needs sslmode=require or verify-full"), "\(prefer.stderr)")
+        } catch {
+            _ = try? await Command.check([script, "stop", cluster])
+            throw error
+        }
+        try await Command.check([script, "stop", cluster])
+    }
+}

@@ -205,7 +205,7 @@ extension HostConfiguration {
             guard !rest.isEmpty else { throw HostError.configuration("CERTCTL_DATABASE_URL (database_url): sqlite:// needs a path") }
             return .sqlite(path: URL(fileURLWithPath: rest, relativeTo: base).standardizedFileURL.path)
         case "postgres", "postgresql":
-            return .postgres(try parsePostgresURL(text))
+            return .postgres(try parsePostgresURL(text, base: base))
         default:
             // The scheme only: the URL may hold a password.
             throw HostError.configuration(
@@ -213,9 +213,10 @@ extension HostConfiguration {
         }
     }
 
-    /// `postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`. Errors
-    /// never repeat the URL (it may hold a password).
-    static func parsePostgresURL(_ text: String) throws -> PostgresLocation {
+    /// `postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require|verify-full]
+    /// [&sslrootcert=PATH]`; a relative `sslrootcert` resolves against `base`. Errors never repeat the
+    /// URL (it may hold a password).
+    static func parsePostgresURL(_ text: String, base: URL? = nil) throws -> PostgresLocation {
         func invalid(_ why: String) -> HostError { HostError.configuration("CERTCTL_DATABASE_URL (database_url): \(why)") }
         guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
             throw invalid("not a postgres://user:password@host:port/database URL")
@@ -224,15 +225,29 @@ extension HostConfiguration {
         let database = String(components.path.dropFirst())
         guard !database.isEmpty, !database.contains("/") else { throw invalid("the postgres URL names no database (…/DBNAME)") }
         var tls = PostgresLocation.TLSMode.prefer
+        var rootCertificateFile: String?
         for item in components.queryItems ?? [] {
-            guard item.name == "sslmode" else { throw invalid("unknown postgres URL parameter '\(item.name)' (known: sslmode)") }
-            guard let mode = item.value.flatMap(PostgresLocation.TLSMode.init(rawValue:)) else {
-                throw invalid("sslmode must be disable, prefer or require")
+            switch item.name {
+            case "sslmode":
+                guard let mode = item.value.flatMap(PostgresLocation.TLSMode.init(rawValue:)) else {
+                    throw invalid("sslmode must be disable, prefer, require or verify-full")
+                }
+                tls = mode
+            case "sslrootcert":
+                guard let path = item.value, !path.isEmpty else { throw invalid("sslrootcert needs a file path") }
+                let file = URL(fileURLWithPath: path, relativeTo: base).standardizedFileURL.path
+                guard FileManager.default.isReadableFile(atPath: file) else { throw invalid("sslrootcert \(file) cannot be read") }
+                rootCertificateFile = file
+            default:
+                throw invalid("unknown postgres URL parameter '\(item.name)' (known: sslmode, sslrootcert)")
             }
-            tls = mode
+        }
+        if rootCertificateFile != nil, tls == .disable || tls == .prefer {
+            throw invalid("sslrootcert needs sslmode=require or verify-full (prefer does not verify the server)")
         }
         return PostgresLocation(
             host: host, port: components.port ?? 5432, username: username.removingPercentEncoding ?? username,
-            password: components.password.map { $0.removingPercentEncoding ?? $0 }, database: database, tls: tls)
+            password: components.password.map { $0.removingPercentEncoding ?? $0 }, database: database, tls: tls,
+            rootCertificateFile: rootCertificateFile)
     }
 }

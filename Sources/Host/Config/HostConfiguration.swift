@@ -143,8 +143,11 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         case disable
         /// TLS when the server offers it, without certificate verification (libpq's default).
         case prefer
-        /// TLS required, server certificate verified against the system trust store.
+        /// TLS required, the server certificate verified (chain and host name) against
+        /// `sslrootcert` or the system trust store — as strict as libpq's `verify-full`.
         case require
+        /// libpq's name for what `require` does here: TLS, chain and host name verified.
+        case verifyFull = "verify-full"
     }
 
     public var host: String
@@ -153,8 +156,14 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     public var password: String?
     public var database: String
     public var tls: TLSMode
+    /// `sslrootcert=PATH`: the CA certificates (PEM) the server's certificate must chain to,
+    /// instead of the system trust store.
+    public var rootCertificateFile: String?
 
-    public var description: String { "postgres://\(username)@\(host):\(port)/\(database)?sslmode=\(tls.rawValue)" }
+    public var description: String {
+        "postgres://\(username)@\(host):\(port)/\(database)?sslmode=\(tls.rawValue)"
+            + (rootCertificateFile.map { "&sslrootcert=\($0)" } ?? "")
+    }
 }
 
 /// One configured issuer: the keys every issuer has, plus the connector's own options.

@@ -55,7 +55,10 @@ public final class PostgresStorage: HostStorage {
         case .prefer:
             tlsConfiguration.certificateVerification = .none
             (tls, connectionTLS) = (.prefer(tlsConfiguration), .prefer(try NIOSSLContext(configuration: tlsConfiguration)))
-        case .require:
+        case .require, .verifyFull:
+            // Chain and host name verified, against sslrootcert when given.
+            tlsConfiguration.certificateVerification = .fullVerification
+            if let roots = location.rootCertificateFile { tlsConfiguration.trustRoots = .file(roots) }
             (tls, connectionTLS) = (.require(tlsConfiguration), .require(try NIOSSLContext(configuration: tlsConfiguration)))
         }
         epochConnectionConfiguration = PostgresConnection.Configuration(
