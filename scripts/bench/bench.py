@@ -28,6 +28,7 @@ from cryptography.x509 import ocsp
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from acme_bench import acme_section  # noqa: E402
+from abuse_bench import IDLE, SLOW, STORM, abuse_section  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(ROOT, ".build", "release", "certctl")
@@ -567,7 +568,7 @@ def main():
     parser.add_argument("--index", type=int, default=100_000, help="certificates in the OCSP index")
     parser.add_argument("--crl-sizes", default="10000,100000,1000000", help="revoked entries per CRL run")
     parser.add_argument("--postgres", default=os.environ.get("CERTCTL_BENCH_POSTGRES_URL"), help="admin URL of a PostgreSQL cluster")
-    parser.add_argument("--only", default="ocsp,crl,issuance,acme", help="sections to run")
+    parser.add_argument("--only", default="ocsp,crl,issuance,acme,abuse", help="sections to run")
     parser.add_argument("--binary", default=BIN, help="the certctl binary (default: the release build)")
     args = parser.parse_args()
     globals()["BIN"] = os.path.abspath(args.binary)
@@ -697,6 +698,40 @@ def main():
                    f"{acme['server_cpu_ms'] / max(rest['server_cpu_ms'], 0.001):.1f}× |",
                    f"| REST issuances (`POST /api/v1/certificates`) | {rest['rps']:,.1f} | {ms(rest['p50'])} | {ms(rest['p99'])} | 100% | "
                    f"{ms(rest['server_cpu_ms'])} | 1.0× |"]
+
+    if "abuse" in sections:
+        log("abuse")
+        directory = os.path.join(work, "abuse")
+        os.makedirs(directory, exist_ok=True)
+        server = Server(directory)
+        server.start()
+        server.stop()
+        seed_certificates(server, "iss-local", 10_000, revoked_every=10)
+        server.start()
+        try:
+            serials = server.sql("SELECT serial FROM certificates WHERE created_by = 'bench' ORDER BY id LIMIT 1000").split()
+            plain = ocsp_requests(os.path.join(server.data, "ca", "iss-local.crt"), serials, nonce=False)
+            paths = ["/.well-known/pki/ocsp/iss-local/" + urllib.request.quote(base64.b64encode(r).decode(), safe="") for r in plain]
+            script = os.path.join(directory, "cached-get.lua")
+            write_lua(script, "GET", paths)
+            base = f"http://127.0.0.1:{server.pki_port}/.well-known/pki/ocsp/iss-local"
+            wrk(base, script, seconds=3)
+            abuse = abuse_section(server, server.pki_port, paths[0], wrk, base, script, args.seconds)
+        finally:
+            server.stop()
+        clean, abused = abuse["clean"], abuse["abused"]
+        mib = 2 ** 20
+        report += ["", "## Abuse (cached OCSP GET on the plain-HTTP listener, default edge settings)", "",
+                   f"While wrk measures, the same listener gets a non-reading pipeliner, {IDLE:,} idle connections "
+                   f"(reopened as they are closed), {SLOW} slowloris connections (one octet a second) and "
+                   f"{STORM} connect-close pairs a second.", "",
+                   "| run | requests/s | p50 | p99 | ÷ clean | target |", "|---|---:|---:|---:|---:|---|",
+                   f"| clean | {clean['rps']:,.0f} | {ms(clean['p50'])} | {ms(clean['p99'])} | 100% | |",
+                   f"| under abuse | {abused['rps']:,.0f} | {ms(abused['p50'])} | {ms(abused['p99'])} | "
+                   f"{abused['rps'] / max(clean['rps'], 1):.0%} | ≥ 80 %, p99 < 20 ms |", "",
+                   f"certctl RSS: {abuse['rss_before'] / mib:,.0f} MiB before, peak {abuse['rss_peak'] / mib:,.0f} MiB during "
+                   f"(+{(abuse['rss_peak'] - abuse['rss_before']) / mib:,.0f} MiB; target < 100 MiB), "
+                   f"{abuse['rss_after'] / mib:,.0f} MiB 2 s after."]
 
     print("\n".join(report))
     shutil.rmtree(work, ignore_errors=True)
