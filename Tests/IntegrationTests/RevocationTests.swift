@@ -118,6 +118,8 @@ import Testing
             let notModified = try await server.request("GET", "/.well-known/pki/crl/iss-local", headers: ["If-None-Match": etag])
             #expect(notModified.status == 304)
             #expect(notModified.body.isEmpty)
+            // Repeats are answered from memory: only the newest CRL number is read from the database.
+            #expect(try await MetricsTests().counters(server)["crl.served_from_memory"] ?? 0 >= 1)
 
             // A revocation makes a new CRL with a higher number (and a new ETag).
             let victim = try await server.issue("victim")

@@ -186,8 +186,9 @@ import Testing
     @Test(arguments: [
         ("postgres://h/d", "the postgres URL names no user"),
         ("postgres://u@h", "the postgres URL names no database (…/DBNAME)"),
-        ("postgres://u:secretpw@h/d?sslmode=verify-maybe", "sslmode must be disable, prefer or require"),
-        ("postgres://u@h/d?timeout=3", "unknown postgres URL parameter 'timeout' (known: sslmode)"),
+        ("postgres://u:secretpw@h/d?sslmode=verify-maybe", "sslmode must be disable, prefer, require or verify-full"),
+        ("postgres://u@h/d?timeout=3", "unknown postgres URL parameter 'timeout' (known: sslmode, sslrootcert)"),
+        ("postgres://u@h/d?sslmode=require&sslrootcert=/nonexistent/ca.pem", "sslrootcert /nonexistent/ca.pem cannot be read"),
         ("postgres:///d", "not a postgres://user:password@host:port/database URL"),
     ])
     func invalidPostgresURLsAreConfigurationErrors(url: String, why: String) {

@@ -197,6 +197,33 @@ extension RevocationServiceTests {
         #expect(expiries.max()! - expiries.min()! > .milliseconds(500), "expiries are spread, not all at once")
     }
 
+    /// The exact-bytes request index is bounded in bytes, skips padded requests, and takes a
+    /// re-read answer for a key it holds without counting it twice.
+    @Test func theRequestIndexIsBoundedInBytes() {
+        let time = SettableTime()
+        var tuning = OCSPTuning()
+        tuning.maxRequestIndexBytes = 10_000
+        tuning.requestIndexOverhead = 100
+        let memory = OCSPMemoryCache(revalidateAfter: .seconds(5), tuning: tuning, clock: time.ocspClock)
+        let response = memory.response(
+            der: [7], etag: "\"y\"", thisUpdate: time.now, nextUpdate: time.now + 3_600, checkedAt: time.instant,
+            validFor: .seconds(3_600))
+        // A request padded past the indexable length is never indexed.
+        memory.index(request: [UInt8](repeating: 1, count: 8_192), response: response, generation: memory.generation)
+        #expect(memory.requestIndexBytes == 0 && memory.response(request: [UInt8](repeating: 1, count: 8_192)) == nil)
+        var most = 0
+        for n in 0..<1_000 {
+            let request = [UInt8](repeating: UInt8(n % 251), count: 200) + [UInt8(n >> 8), UInt8(n & 0xFF)]
+            memory.index(request: request, response: response, generation: memory.generation)
+            most = max(most, memory.requestIndexBytes)
+        }
+        #expect(most <= 10_000 && memory.requestIndexBytes > 0)
+        let before = memory.requestIndexBytes
+        let last = [UInt8](repeating: UInt8(999 % 251), count: 200) + [UInt8(999 >> 8), UInt8(999 & 0xFF)]
+        memory.index(request: last, response: response, generation: memory.generation)
+        #expect(memory.requestIndexBytes == before && memory.response(request: last)?.der == [7])
+    }
+
     @Test func aStoredResponseIsReReadBeforeItExpiresAndForgottenWhenItChanged() {
         let time = SettableTime()
         let memory = OCSPMemoryCache(revalidateAfter: .seconds(5), clock: time.ocspClock)

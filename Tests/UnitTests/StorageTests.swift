@@ -241,6 +241,8 @@ enum StorageContract {
         try await storage.storeCRL(crl(4))
         #expect(try await storage.latestCRL(issuerID: "iss-a")?.number == 5)
         #expect(try await storage.latestCRL(issuerID: "iss-a")?.der == [0x30, 5])
+        #expect(try await storage.latestCRLNumber(issuerID: "iss-a") == 5)
+        #expect(try await storage.latestCRLNumber(issuerID: "iss-none") == nil)
         try await storage.recordCRLEvent(
             CRLGenerationEvent(issuerID: "iss-a", startedAt: Date(), durationMs: 2, succeeded: true, crlNumber: 5, revokedCount: 1))
         try await storage.recordCRLEvent(

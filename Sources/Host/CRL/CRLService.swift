@@ -46,9 +46,15 @@ public final class CRLService: Sendable {
         let now = self.now()
         let cached = cache.withLock { $0[issuerID] }
         // The database holds the newest CRL of every instance (another one may have signed after a
-        // revocation it took); the copy in memory keeps CRLs served while the database is down.
+        // revocation it took, or `certctl crl generate`); the copy in memory keeps CRLs served while
+        // the database is down. Only the newest number is read per request: the CRL itself (megabytes
+        // for a large issuer) only when it is not the one in memory.
         let stored: StoredCRL?
         do {
+            if let cached, cached.nextUpdate > now, try await storage.latestCRLNumber(issuerID: issuerID) == cached.number {
+                metrics.increment(.crl, "served_from_memory")
+                return cached
+            }
             stored = try await storage.latestCRL(issuerID: issuerID)
         } catch {
             if let cached, cached.nextUpdate > now { return cached }

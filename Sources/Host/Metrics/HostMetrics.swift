@@ -19,7 +19,7 @@ public final class HostMetrics: Sendable {
             "memory_hit", "memory_epoch_changed", "memory_epoch_failed", "memory_lease_taken", "memory_refreshed",
             "status_good", "status_revoked", "status_unknown", "responder_rotated", "connection_over_buffer",
         ],
-        .crl: ["generated", "generation_failed", "served", "not_modified", "issuer_not_found"],
+        .crl: ["generated", "generation_failed", "served", "not_modified", "issuer_not_found", "served_from_memory"],
         .issuance: ["issued", "refused"],
         .revocation: ["revoked", "refused"],
         .export: ["pem", "pkcs12", "failed"],

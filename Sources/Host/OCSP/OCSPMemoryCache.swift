@@ -30,6 +30,8 @@ final class OCSPMemoryCache: Sendable {
         /// The exact bytes of nonce-less requests answered from `entries`, with that answer, so a
         /// repeat is found without decoding it. Emptied by every invalidation (revocations are rare).
         var requests: [Bytes: Response] = [:]
+        /// What `requests` holds, counted as ``OCSPTuning/maxRequestIndexBytes`` counts it.
+        var requestBytes = 0
     }
 
     private let state = Mutex(State())
@@ -81,15 +83,27 @@ final class OCSPMemoryCache: Sendable {
     }
 
     /// Indexes a request's bytes by the response it was answered with, unless something was
-    /// invalidated since `generation` was captured.
+    /// invalidated since `generation` was captured. Bounded in entries and in bytes; a request
+    /// longer than ``OCSPTuning/maxIndexedRequestLength`` is not indexed (its CertID still finds it).
     func index(request: [UInt8], response: Response, generation: UInt64) {
+        guard request.count <= tuning.maxIndexedRequestLength else { return }
         let key = Bytes(value: request)
+        let cost = request.count + tuning.requestIndexOverhead
         state.withLock { state in
             guard state.generation == generation else { return }
-            if state.requests.count >= tuning.maxRequests { state.requests.removeAll(keepingCapacity: true) }
-            state.requests[key] = response
+            // A key already there gets the newer answer (a re-read) at no extra cost.
+            if state.requests.updateValue(response, forKey: key) != nil { return }
+            if state.requests.count > tuning.maxRequests || state.requestBytes + cost > tuning.maxRequestIndexBytes {
+                state.requests.removeAll(keepingCapacity: true)
+                state.requestBytes = 0
+                state.requests[key] = response
+            }
+            state.requestBytes += cost
         }
     }
+
+    /// Octets the exact-bytes index holds (for tests).
+    var requestIndexBytes: Int { state.withLock { $0.requestBytes } }
 
     /// The known status of a serial, while fresh. Past its re-read point (its own share of
     /// ``revalidateAfter``), one caller a ``OCSPTuning/refreshRetry`` is told to have it re-read
@@ -192,6 +206,7 @@ final class OCSPMemoryCache: Sendable {
         state.generation &+= 1
         state.entries[key] = nil
         state.requests.removeAll(keepingCapacity: true)
+        state.requestBytes = 0
     }
 
     /// Forgets every serial of an issuer (its responder changed).
@@ -201,6 +216,7 @@ final class OCSPMemoryCache: Sendable {
             state.generation &+= 1
             state.entries = state.entries.filter { !$0.key.hasPrefix(prefix) }
             state.requests.removeAll(keepingCapacity: true)
+            state.requestBytes = 0
         }
     }
 
@@ -210,6 +226,7 @@ final class OCSPMemoryCache: Sendable {
             state.generation &+= 1
             state.entries.removeAll(keepingCapacity: true)
             state.requests.removeAll(keepingCapacity: true)
+            state.requestBytes = 0
         }
     }
 

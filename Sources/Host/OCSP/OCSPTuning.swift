@@ -17,6 +17,15 @@ struct OCSPTuning: Sendable {
     var maxSerials = 50_000
     /// Most request encodings indexed for the exact-bytes lookup; beyond it the index starts again.
     var maxRequests = 100_000
+    /// The exact-bytes index's memory bound: key octets plus ``requestIndexOverhead`` per entry;
+    /// beyond it the index starts again (requests padded with ignored fields cannot grow it past this).
+    var maxRequestIndexBytes = 16 << 20
+    /// Requests longer than this are not indexed by their bytes (an ordinary OCSP request is under
+    /// 150 octets; longer ones carry ignored fields): they are answered by their CertID instead.
+    var maxIndexedRequestLength = 512
+    /// What one index entry costs besides its key (dictionary slot, array header, the response's
+    /// references), for ``maxRequestIndexBytes``.
+    var requestIndexOverhead = 96
     /// A pre-signed response is trusted for a random share of the revalidation period drawn from
     /// this range, so responses read together (a warm-up) expire spread out, not in one burst.
     var responseTrustShares: Range<Double> = 0.75..<1

@@ -89,7 +89,7 @@ public struct CertctlServer: Sendable {
 
         // Both listeners put the OCSP fast path in front of the router, inside the edge limits.
         let (edge, metrics) = (configuration.edge, host.metrics)
-        let https = OCSPFastPathChannel.server(host.ocspFastPath, edge: edge, metrics: metrics, tls: try tls.serverConfiguration())
+        let https = OCSPFastPathChannel.server(host.ocspFastPath, edge: edge, metrics: metrics, tls: tls.serverConfiguration())
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: application(host.apiRouter(), server: https, listen: configuration.listen)),
             .init(service: host.scheduler),

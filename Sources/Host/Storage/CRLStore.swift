@@ -16,6 +16,10 @@ public protocol CRLStore: Sendable {
 
     func latestCRL(issuerID: String) async throws -> StoredCRL?
 
+    /// The number of the newest stored CRL (one indexed integer, not the CRL): whether the copy in
+    /// memory is still the newest, checked on every CRL request.
+    func latestCRLNumber(issuerID: String) async throws -> Int64?
+
     func recordCRLEvent(_ event: CRLGenerationEvent) async throws
 
     /// Newest first.

@@ -70,6 +70,12 @@ extension SQLiteStorage {
         }
     }
 
+    public func latestCRLNumber(issuerID: String) async throws -> Int64? {
+        try await read { db in
+            try db.query("SELECT crl_number FROM crl_cache WHERE issuer_id = ?1", [.text(issuerID)]).first?.int("crl_number")
+        }
+    }
+
     public func recordCRLEvent(_ event: CRLGenerationEvent) async throws {
         try await withConnection { db in
             try db.query(

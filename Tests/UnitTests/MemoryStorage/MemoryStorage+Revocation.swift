@@ -40,6 +40,10 @@ extension MemoryStorage: CRLStore {
         state.withLock { $0.crls[issuerID] }
     }
 
+    func latestCRLNumber(issuerID: String) async throws -> Int64? {
+        state.withLock { $0.crls[issuerID]?.number }
+    }
+
     /// Keeps the newest 101 per issuer, as the databases do.
     func recordCRLEvent(_ event: CRLGenerationEvent) async throws {
         state.withLock { state in

@@ -73,6 +73,14 @@ extension PostgresStorage {
         }
     }
 
+    public func latestCRLNumber(issuerID: String) async throws -> Int64? {
+        try await withConnection { connection in
+            try await Self.rows(
+                try await connection.query("SELECT crl_number FROM crl_cache WHERE issuer_id = \(issuerID)", logger: self.logger)
+            ).first.map { try $0["crl_number"].decode(Int64.self) }
+        }
+    }
+
     public func recordCRLEvent(_ event: CRLGenerationEvent) async throws {
         try await withConnection { connection in
             try await connection.query(
