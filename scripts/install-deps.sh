@@ -21,6 +21,7 @@ packages=(
     python3-acme   # certbot's ACME library (and the protocol tests' independent client)
     lego           # a second real ACME client (Go): http-01 and tls-alpn-01 against the ACME server
     caddy          # examples/acme-server: Caddy's automatic HTTPS enrolls through the ACME server in the tests
+    haproxy        # trusted_proxies: a real load balancer sends PROXY protocol v2 headers in the edge tests
 )
 
 missing=()

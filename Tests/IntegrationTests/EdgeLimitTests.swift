@@ -1,3 +1,4 @@
+import ConnectorSupport
 import Foundation
 import Testing
 
@@ -46,6 +47,70 @@ import Testing
             #expect(counters["connection.handshake_timeout"] ?? 0 >= 1, "\(counters)")
             #expect(counters["connection.head_timeout"] ?? 0 >= 2, "\(counters)")
             #expect(counters["connection.idle_timeout"] ?? 0 >= 2, "\(counters)")
+        }
+    }
+}
+
+extension EdgeLimitTests {
+    /// `trusted_proxies` with HAProxy (`send-proxy-v2`, connecting from 127.0.0.5) in front of the plain-HTTP listener: the
+    /// per-IP OCSP limit counts the clients HAProxy saw (`::1`, `127.0.0.2`), not HAProxy; the
+    /// trusted address without a header is closed; an untrusted peer is served as before.
+    @Test func aTrustedProxysPROXYv2HeaderGivesTheClientAddress() async throws {
+        let certctl = try Certctl()
+        let dir = certctl.directory
+        let config = try certctl.writeConfig(withLocalIssuerAnd: "trusted_proxies: [127.0.0.5/32]")
+        #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", "iss-local"]).status == 0)
+        try await ServerProcess.with(
+            certctl, arguments: ["--config", config.path], environment: ["CERTCTL_OCSP_RATE_LIMIT_PER_IP_MIN": "3"]
+        ) { server in
+            let proxyPort = Certctl.freePort()
+            let haproxyConfig = dir.appendingPathComponent("haproxy.cfg")
+            try """
+            defaults
+              mode tcp
+              timeout connect 5s
+              timeout client 30s
+              timeout server 30s
+            frontend edge
+              bind 127.0.0.1:\(proxyPort)
+              bind [::1]:\(proxyPort)
+              default_backend certctl
+            backend certctl
+              server certctl 127.0.0.1:\(server.pkiPort) send-proxy-v2 source 127.0.0.5
+
+            """.write(to: haproxyConfig, atomically: true, encoding: .utf8)
+            let log = dir.appendingPathComponent("haproxy.log")
+            let haproxy = try ChildProcess(["haproxy", "-db", "-f", haproxyConfig.path], stdout: log, stderr: log)
+            defer {
+                haproxy.signal(SIGKILL)
+                _ = haproxy.exitStatus
+            }
+            /// `curl` through HAProxy (or straight to certctl): the status and whether the OCSP
+            /// answer was the rate limit's (`Retry-After`).
+            func ocsp(_ host: String, port: Int, from source: String? = nil) async throws -> (status: String, limited: Bool) {
+                let result = try await Command.run(
+                    ["curl", "-s", "-D", "-", "-o", "/dev/null", "--max-time", "5"] + (source.map { ["--interface", $0] } ?? [])
+                        + ["http://\(host):\(port)/.well-known/pki/ocsp/iss-local/01"])
+                let status = result.stdout.split(separator: " ").dropFirst().first.map(String.init) ?? "none"
+                return (status, result.stdout.lowercased().contains("retry-after"))
+            }
+            var ready = false
+            for _ in 0..<50 where !ready {
+                ready = try await ocsp("127.0.0.1", port: proxyPort, from: "127.0.0.3").status == "200"
+                if !ready { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(ready, "HAProxy did not come up: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+            // Three answers for ::1, then its limit; 127.0.0.2 behind the same HAProxy has its own.
+            var answers: [Bool] = []
+            for _ in 0..<4 { answers.append(try await ocsp("[::1]", port: proxyPort).limited) }
+            #expect(answers == [false, false, false, true], "\(answers)")
+            #expect(try await ocsp("127.0.0.1", port: proxyPort, from: "127.0.0.2").limited == false)
+            // HAProxy's own address without a header: closed, counted.
+            #expect(try await ocsp("127.0.0.1", port: server.pkiPort, from: "127.0.0.5").status == "none")
+            // Any other peer is served as before (no header expected or read).
+            #expect(try await ocsp("127.0.0.1", port: server.pkiPort, from: "127.0.0.4").status == "200")
+            let counters = try await MetricsTests().counters(server, caFile: dir.appendingPathComponent("ca/iss-local.crt"))
+            #expect(counters["connection.proxy_invalid"] ?? 0 >= 1, "\(counters)")
         }
     }
 }

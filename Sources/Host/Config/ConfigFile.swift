@@ -10,6 +10,8 @@ struct ConfigFile {
     var issuers: [IssuerSettings]
     /// `profiles:`; `nil` when the file has none (development mode).
     var profiles: [IssuanceProfile]? = nil
+    /// `trusted_proxies:` (config file only, SPEC §10): CIDRs whose connections start with a PROXY v2 header.
+    var trustedProxies: [String] = []
     /// Directory relative paths resolve against.
     var directory: URL
 
@@ -35,6 +37,12 @@ struct ConfigFile {
             guard let key = keyNode.string else { throw HostError.configuration("config file: keys must be strings") }
             if key == "issuers" {
                 file.issuers = try parseIssuers(valueNode, directory: directory)
+            } else if key == "trusted_proxies" {
+                guard let items = valueNode.sequence, let texts = Optional(items.compactMap(\.scalar?.string)), texts.count == items.count
+                else {
+                    throw HostError.configuration("config file: 'trusted_proxies' must be a list of CIDRs, e.g. [10.0.0.0/24]")
+                }
+                file.trustedProxies = texts
             } else if key == "profiles" {
                 file.profiles = try IssuanceProfile.parseList(try optionValue(valueNode, at: "profiles"), baseDirectory: directory)
             } else if HostConfiguration.settingKeys.contains(key) {
@@ -44,7 +52,7 @@ struct ConfigFile {
                 file.settings[key] = scalar.string
             } else {
                 throw HostError.configuration(
-                    "config file: unknown key '\(key)' (known: issuers, profiles, \(HostConfiguration.settingKeys.joined(separator: ", ")))"
+                    "config file: unknown key '\(key)' (known: issuers, profiles, trusted_proxies, \(HostConfiguration.settingKeys.joined(separator: ", ")))"
                 )
             }
         }

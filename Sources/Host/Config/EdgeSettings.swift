@@ -22,6 +22,9 @@ public struct EdgeSettings: Sendable, Hashable {
     /// `CERTCTL_RATE_LIMIT_IPV6_PREFIX`: IPv6 clients share a per-client limit's bucket per prefix
     /// of this many bits (``ClientKey``).
     public var rateLimitIPv6Prefix = 64
+    /// `trusted_proxies` (config file only): connections from these addresses must start with a
+    /// PROXY protocol v2 header, whose client address then counts for limits and logs.
+    var trustedProxies: [IPRange] = []
 
     public init() {}
 }

@@ -82,6 +82,13 @@ extension HostConfiguration {
         )
         configuration.acmeValidation = try acmeValidation(source)
         configuration.edge = try edge(source)
+        for text in file.trustedProxies {
+            do {
+                configuration.edge.trustedProxies.append(try IPRange(cidr: text))
+            } catch {
+                throw HostError.configuration("config file: trusted_proxies: \(error.message)")
+            }
+        }
         return configuration
     }
 

@@ -354,7 +354,7 @@ final class OCSPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private func remoteIP(context: ChannelHandlerContext) -> String {
         if let ip { return ip }
-        let found = fastPath.clientKey(context.channel.remoteAddress)
+        let found = fastPath.clientKey(ClientAddresses.shared.client(of: context.channel))
         ip = found
         return found
     }

@@ -30,7 +30,7 @@ public final class HostMetrics: Sendable {
             "account_created", "order_created", "order_refused", "challenge_valid", "challenge_invalid", "finalized", "finalize_refused",
             "bad_nonce", "rate_limited", "revoked",
         ],
-        .connection: ["refused", "handshake_timeout", "head_timeout", "idle_timeout"],
+        .connection: ["refused", "handshake_timeout", "head_timeout", "idle_timeout", "proxy_invalid"],
         .health: ["probe_run", "probe_reused"],
     ]
 

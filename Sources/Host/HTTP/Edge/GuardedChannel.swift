@@ -3,6 +3,10 @@ import Logging
 import NIOCore
 import NIOSSL
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A listener's child channel with the edge limits (SPEC §10) around it: a connection beyond
 /// ``EdgeSettings/maxConnections`` is closed before any TLS or HTTP state is made for it (counted
 /// as `certctl_connection_counter_total{label="refused"}`), and every other one gets its
@@ -24,6 +28,17 @@ struct GuardedChannel<Base: ServerChildChannel>: ServerChildChannel {
         let count = count
         channel.closeFuture.whenComplete { _ in count.release() }
         let (settings, metrics) = (settings, metrics)
+        if !settings.trustedProxies.isEmpty, let peer = Self.address(channel.remoteAddress),
+            settings.trustedProxies.contains(where: { $0.contains(peer) })
+        {
+            // First, before TLS: the header precedes the ClientHello.
+            do {
+                try channel.pipeline.syncOperations.addHandler(
+                    ProxyProtocolDecoder(addresses: .shared, metrics: metrics), position: .first)
+            } catch {
+                return channel.eventLoop.makeFailedFuture(error)
+            }
+        }
         return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             let tls = (try? pipeline.handler(type: NIOSSLServerHandler.self)) != nil
@@ -31,6 +46,22 @@ struct GuardedChannel<Base: ServerChildChannel>: ServerChildChannel {
             try pipeline.handler(type: OCSPConnectionHandler.self).deadlines = deadlines
             deadlines.start()
             return value
+        }
+    }
+
+    /// A peer's address as ``IPAddress`` (an IPv4-mapped IPv6 peer as IPv4).
+    static func address(_ socket: SocketAddress?) -> IPAddress? {
+        switch socket {
+        case .v4(let v4):
+            return IPAddress(checked: withUnsafeBytes(of: v4.address.sin_addr) { Array($0) })
+        case .v6(let v6):
+            let octets = withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) }
+            if octets.prefix(10).allSatisfy({ $0 == 0 }), octets[10] == 0xFF, octets[11] == 0xFF {
+                return IPAddress(checked: Array(octets[12...]))
+            }
+            return IPAddress(checked: octets)
+        default:
+            return nil
         }
     }
 
