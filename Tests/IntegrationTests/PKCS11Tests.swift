@@ -200,3 +200,50 @@ import Testing
         #expect(result.stderr.contains("does not implement \(function) (CKR_FUNCTION_NOT_SUPPORTED)"), "\(result.stderr)")
     }
 }
+
+extension PKCS11Tests {
+    /// A `/readyz` flood (200 calls, 50 at a time) against an HSM issuer with two sessions: the
+    /// readiness probe (which opens a token session) runs at most once per two seconds, so issuance
+    /// through the token keeps its sessions and succeeds during the flood.
+    @Test func aReadyzFloodDoesNotTakeTheTokensSessions() async throws {
+        let certctl = try Certctl()
+        let hsm = try await SoftHSM(in: certctl.directory)
+        let config = try hsm.writeConfig(in: certctl.directory)
+        let env = hsm.environment.merging(["CERTCTL_DATA_DIR": ""]) { $1 }
+        let dir = certctl.directory
+        for issuer in ["iss-local", "iss-hsm"] {
+            #expect(try await certctl.run(["ca", "init", "--config", config.path, "--issuer", issuer], environment: env).status == 0)
+        }
+        try await ServerProcess.with(certctl, arguments: ["--config", config.path], environment: env) { server in
+            let tls = dir.appendingPathComponent("data/tls/server.crt")
+            let key = try String(contentsOf: dir.appendingPathComponent("data/admin-api-key"), encoding: .utf8).trimmingCharacters(
+                in: .whitespacesAndNewlines)
+            async let flood = Python.inline(
+                """
+                import concurrent.futures, ssl, sys, urllib.error, urllib.request
+                context = ssl.create_default_context(cafile=sys.argv[2])
+                def ask(_):
+                    try:
+                        return urllib.request.urlopen(sys.argv[1] + "/readyz", context=context, timeout=20).status
+                    except urllib.error.HTTPError as error:
+                        return error.code
+                with concurrent.futures.ThreadPoolExecutor(50) as pool:
+                    print(sum(1 for s in pool.map(ask, range(200)) if s == 200))
+                """, [server.baseURL, tls.path])
+            var issued: [Int] = []
+            for index in 0..<5 {
+                let csr = try await OpenSSL.makeCSR(in: dir, name: "during-\(index)")
+                issued.append(
+                    try await server.request(
+                        "POST", "/api/v1/certificates", key: key, json: ["issuer_id": "iss-hsm", "csr_pem": csr], caFile: tls
+                    )
+                    .status)
+            }
+            let answered = try await flood
+            #expect(answered.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "200", "\(answered.stdout)\(answered.stderr)")
+            #expect(issued == [201, 201, 201, 201, 201], "\(issued)")
+            let counters = try await MetricsTests().counters(server, caFile: tls)
+            #expect((counters["health.probe_run"] ?? 99) <= 6, "\(counters)")
+        }
+    }
+}
