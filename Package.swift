@@ -1,4 +1,5 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
 
 /// One settings array for every target: Swift 6 language mode with strict concurrency,
@@ -242,3 +243,9 @@ let package = Package(
         ),
     ]
 )
+
+// The libFuzzer driver (scripts/fuzz.sh): a target only when CERTCTL_FUZZ is set, so ordinary
+// builds never try to link it without libFuzzer.
+if ProcessInfo.processInfo.environment["CERTCTL_FUZZ"] != nil {
+    package.targets.append(.executableTarget(name: "certctl-fuzz", dependencies: ["Host"], path: "Fuzz/Harness"))
+}
