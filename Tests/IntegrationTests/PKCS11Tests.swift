@@ -218,18 +218,7 @@ extension PKCS11Tests {
             let tls = dir.appendingPathComponent("data/tls/server.crt")
             let key = try String(contentsOf: dir.appendingPathComponent("data/admin-api-key"), encoding: .utf8).trimmingCharacters(
                 in: .whitespacesAndNewlines)
-            async let flood = Python.inline(
-                """
-                import concurrent.futures, ssl, sys, urllib.error, urllib.request
-                context = ssl.create_default_context(cafile=sys.argv[2])
-                def ask(_):
-                    try:
-                        return urllib.request.urlopen(sys.argv[1] + "/readyz", context=context, timeout=20).status
-                    except urllib.error.HTTPError as error:
-                        return error.code
-                with concurrent.futures.ThreadPoolExecutor(50) as pool:
-                    print(sum(1 for s in pool.map(ask, range(200)) if s == 200))
-                """, [server.baseURL, tls.path])
+            async let flood = ReadinessTests.flood(server, caFile: tls)
             var issued: [Int] = []
             for index in 0..<5 {
                 let csr = try await OpenSSL.makeCSR(in: dir, name: "during-\(index)")
@@ -240,7 +229,7 @@ extension PKCS11Tests {
                     .status)
             }
             let answered = try await flood
-            #expect(answered.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "200", "\(answered.stdout)\(answered.stderr)")
+            #expect(answered.ok == 200, "\(answered.output)")
             #expect(issued == [201, 201, 201, 201, 201], "\(issued)")
             let counters = try await MetricsTests().counters(server, caFile: tls)
             #expect((counters["health.probe_run"] ?? 99) <= 6, "\(counters)")

@@ -1,6 +1,5 @@
 import Foundation
 import NIOCore
-import NIOPosix
 import NIOSSL
 
 extension HTTP01Fetcher {
@@ -21,37 +20,11 @@ extension HTTP01Fetcher {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.certificateVerification = .none
         configuration.minimumTLSVersion = .tlsv12
-        let context = try NIOSSLContext(configuration: configuration)
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let promise = loop.makePromise(of: [UInt8].self)
-        let literal = try IPAddress(octets: address).description
-        let socketAddress = try SocketAddress(ipAddress: literal, port: port)
-        let serverName = IPAddress(host) == nil ? host : nil
-        let request =
-            "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: certctl-acme-validator\r\nAccept: */*\r\nConnection: close\r\n\r\n"
-        let bootstrap = ClientBootstrap(group: loop).connectTimeout(.seconds(Int64(timeoutSeconds))).channelInitializer { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverName))
-                try channel.pipeline.syncOperations.addHandler(
-                    ResponseCollector(promise: promise, request: request, limit: maxBody + 16_384))
-            }
-        }
-        let timeout = loop.scheduleTask(in: .seconds(Int64(timeoutSeconds))) {
-            promise.fail(HTTP01FetchError("no answer within \(timeoutSeconds) s"))
-        }
-        let channel: any Channel
-        do {
-            channel = try await bootstrap.connect(to: socketAddress).get()
-        } catch {
-            timeout.cancel()
-            promise.fail(error)
-            throw error
-        }
-        defer {
-            timeout.cancel()
-            channel.close(promise: nil)
-        }
-        return try await promise.futureResult.get()
+        let request = requestHead(host: host, path: path)
+        return try await ValidatorTLS.exchange(
+            address: address, port: port, context: try NIOSSLContext(configuration: configuration),
+            serverName: IPAddress(host) == nil ? host : nil, timeoutError: HTTP01FetchError("no answer within \(timeoutSeconds) s")
+        ) { promise in ResponseCollector(promise: promise, request: request, limit: maxBody + 16_384) }
     }
 
     struct HTTP01FetchError: Error, CustomStringConvertible {

@@ -123,8 +123,7 @@ struct HTTP01Fetcher: Sendable {
             }
         }
         guard connected == 0 else { return .failure("cannot connect (errno \(errno))") }
-        let request = Array(
-            "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: certctl-acme-validator\r\nAccept: */*\r\nConnection: close\r\n\r\n".utf8)
+        let request = Array(requestHead(host: host, path: path).utf8)
         guard send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else { return .failure("cannot send the request") }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16_384)
@@ -135,6 +134,11 @@ struct HTTP01Fetcher: Sendable {
             received += buffer[0..<count]
         }
         return parse(received)
+    }
+
+    /// The validator's request: one GET, no keep-alive.
+    static func requestHead(host: String, path: String) -> String {
+        "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: certctl-acme-validator\r\nAccept: */*\r\nConnection: close\r\n\r\n"
     }
 
     /// Status, Location and body of an HTTP/1.x response (identity or chunked body).

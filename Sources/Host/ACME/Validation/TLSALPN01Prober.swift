@@ -1,7 +1,6 @@
 import Crypto
 import Foundation
 import NIOCore
-import NIOPosix
 import NIOSSL
 import NIOTLS
 import SwiftASN1
@@ -82,33 +81,10 @@ struct TLSALPN01Prober: Sendable {
             configuration.maximumTLSVersion = .tlsv12
             configuration.cipherSuites = "AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA:AES256-SHA"
         }
-        let context = try NIOSSLContext(configuration: configuration)
-        let group = MultiThreadedEventLoopGroup.singleton
-        let loop = group.next()
-        let promise = loop.makePromise(of: ([UInt8], String?).self)
-        let host = address.count == 4 ? address.map(String.init).joined(separator: ".") : try IPAddress(octets: address).description
-        let socketAddress = try SocketAddress(ipAddress: host, port: port)
-        let bootstrap = ClientBootstrap(group: loop).connectTimeout(.seconds(10)).channelInitializer { channel in
-            channel.eventLoop.makeCompletedFuture {
-                let tls = try NIOSSLClientHandler(context: context, serverHostname: serverName)
-                try channel.pipeline.syncOperations.addHandler(tls)
-                try channel.pipeline.syncOperations.addHandler(PeerCertificateCatcher(promise: promise))
-            }
-        }
-        let timeout = loop.scheduleTask(in: .seconds(10)) { promise.fail(ChannelError.connectTimeout(.seconds(10))) }
-        let channel: any Channel
-        do {
-            channel = try await bootstrap.connect(to: socketAddress).get()
-        } catch {
-            timeout.cancel()
-            promise.fail(error)
-            throw error
-        }
-        defer {
-            timeout.cancel()
-            channel.close(promise: nil)
-        }
-        return try await promise.futureResult.get()
+        return try await ValidatorTLS.exchange(
+            address: address, port: port, context: try NIOSSLContext(configuration: configuration), serverName: serverName,
+            timeoutError: ChannelError.connectTimeout(ValidatorTLS.timeout)
+        ) { promise in PeerCertificateCatcher(promise: promise) }
     }
 
     /// Completes the promise with the peer's certificate and the ALPN result once the handshake is done.
