@@ -143,6 +143,20 @@ import X509
         #expect(OCSPRequestScanner.scan(v2) == nil)
     }
 
+    /// A serial with a needless leading 0x00 (or 0xFF) is not DER: neither reader takes it, so each
+    /// serial has one encoding per hash algorithm and parameter form (what memory and the
+    /// pre-signed cache are keyed by).
+    @Test(arguments: [[0x00, 0x01, 0x7F], [0x00, 0x00, 0x80], [0xFF, 0x80], [0x00]] as [[UInt8]])
+    func aSerialThatIsNotMinimalIsMalformed(serial: [UInt8]) throws {
+        let der = try Self.encode(Shape(serial: serial))
+        if serial == [0x00] {
+            #expect(agrees(der) == true, "zero is minimal")
+            return
+        }
+        #expect(OCSPRequestScanner.scan(der) == nil)
+        #expect(throws: OCSPFailure.self) { try OCSPRequest(derBytes: der) }
+    }
+
     /// Random corruptions of valid requests: the scanner may refuse any of them, but never accepts
     /// one the full parser decodes differently or rejects.
     @Test func corruptedRequestsNeverDisagree() throws {

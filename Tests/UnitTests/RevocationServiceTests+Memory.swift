@@ -224,6 +224,46 @@ extension RevocationServiceTests {
         #expect(memory.requestIndexBytes == before && memory.response(request: last)?.der == [7])
     }
 
+    /// Serial entries are bounded in bytes as well as in count: many large responses make room by
+    /// forgetting other serials, never by passing the bound; forgetting gives the bytes back.
+    @Test func theSerialEntriesAreBoundedInBytes() {
+        let time = SettableTime()
+        var tuning = OCSPTuning()
+        tuning.maxSerialBytes = 50_000
+        let memory = OCSPMemoryCache(revalidateAfter: .seconds(5), tuning: tuning, clock: time.ocspClock)
+        func response(_ size: Int) -> OCSPMemoryCache.Response {
+            memory.response(
+                der: [UInt8](repeating: 7, count: size), etag: "\"y\"", thisUpdate: time.now, nextUpdate: time.now + 3_600,
+                checkedAt: time.instant, validFor: .seconds(3_600))
+        }
+        var most = 0
+        for n in 0..<500 {
+            let serial = String(n, radix: 16)
+            memory.store(.good, issuerID: "iss-a", serial: serial, checkedAt: time.instant, generation: memory.generation)
+            for certID in [[1], [2]] as [[UInt8]] {
+                memory.store(response(1_000), issuerID: "iss-a", serial: serial, certID: certID, generation: memory.generation)
+            }
+            most = max(most, memory.entryBytes)
+        }
+        #expect(most <= 50_000 && memory.entryBytes > 40_000)
+        // The newest serial is whole; most others were forgotten to make room (an entry here costs
+        // 2 × (1,000 + 1 + 320) + 160 + its key ≈ 2.8 kB, so about 17 fit).
+        #expect(memory.response(issuerID: "iss-a", serial: String(499, radix: 16), certID: [2])?.response.der.count == 1_000)
+        let held = (0..<500).filter { memory.status(issuerID: "iss-a", serial: String($0, radix: 16)) != nil }.count
+        #expect((10...20).contains(held), "\(held) serials held")
+        // Replacing a response with one of the same size costs nothing more.
+        let before = memory.entryBytes
+        memory.store(response(1_000), issuerID: "iss-a", serial: String(499, radix: 16), certID: [2], generation: memory.generation)
+        #expect(memory.entryBytes == before)
+        memory.store(response(100), issuerID: "iss-b", serial: "1", certID: [1], generation: memory.generation)
+        memory.invalidate(issuerID: "iss-a", serial: String(499, radix: 16))
+        #expect(memory.entryBytes < before)
+        memory.invalidate(issuerID: "iss-a")
+        #expect(memory.entryBytes == "iss-b/1".utf8.count + tuning.serialOverhead + 100 + 1 + tuning.responseOverhead)
+        memory.invalidateAll()
+        #expect(memory.entryBytes == 0)
+    }
+
     @Test func aStoredResponseIsReReadBeforeItExpiresAndForgottenWhenItChanged() {
         let time = SettableTime()
         let memory = OCSPMemoryCache(revalidateAfter: .seconds(5), clock: time.ocspClock)

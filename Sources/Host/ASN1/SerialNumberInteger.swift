@@ -33,6 +33,17 @@ struct SerialNumberInteger: DERSerializable, Sendable, Hashable {
         self.magnitude = bytes.isEmpty ? [0] : bytes
     }
 
+    /// Whether INTEGER content octets are minimal, as DER requires (X.690 §8.3.2): no leading
+    /// 0x00 before an octet below 0x80, no leading 0xFF before one from 0x80. Checked for CertID
+    /// serials so each serial has one encoding per hash algorithm and parameter form, which keeps
+    /// the OCSP memory and the pre-signed cache at a few entries per certificate.
+    static func isMinimalContent(_ bytes: some Collection<UInt8>) -> Bool {
+        var iterator = bytes.makeIterator()
+        guard let first = iterator.next() else { return false }
+        guard let second = iterator.next() else { return true }
+        return !(first == 0x00 && second < 0x80) && !(first == 0xFF && second >= 0x80)
+    }
+
     /// Lower-case hex without leading zeros (as stored and as `openssl x509 -serial` prints, lower-cased).
     var hex: String { magnitude.hexString }
 

@@ -27,7 +27,8 @@ struct OCSPCertID: DERParseable, DERSerializable, Sendable, Hashable {
             let nameHash = try ASN1OctetString(derEncoded: try Self.next(&nodes))
             let keyHash = try ASN1OctetString(derEncoded: try Self.next(&nodes))
             let serialNode = try Self.next(&nodes)
-            guard serialNode.identifier == .integer, case .primitive(let bytes) = serialNode.content, !bytes.isEmpty, bytes.count <= 21
+            guard serialNode.identifier == .integer, case .primitive(let bytes) = serialNode.content, bytes.count <= 21,
+                SerialNumberInteger.isMinimalContent(bytes)
             else {
                 throw OCSPFailure(.malformedRequest, "invalid CertID serial number")
             }

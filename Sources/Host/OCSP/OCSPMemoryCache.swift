@@ -20,13 +20,20 @@ import Synchronization
 final class OCSPMemoryCache: Sendable {
     private struct Entry {
         var status: Status?
-        /// Keyed by the request's CertID DER (SHA-1 and SHA-256 CertIDs differ).
+        /// Keyed by the request's CertID DER (SHA-1 and SHA-256 CertIDs differ). Both CertID
+        /// readers accept DER only (minimal lengths and serial), and the hashes must be the
+        /// issuer's, so a serial has at most four encodings: two hash algorithms, with or without
+        /// NULL parameters.
         var responses: [Bytes: Response] = [:]
+        /// What it holds, counted as ``OCSPTuning/maxSerialBytes`` counts it.
+        var bytes: Int
     }
 
     private struct State {
         var generation: UInt64 = 0
         var entries: [String: Entry] = [:]
+        /// What `entries` holds, counted as ``OCSPTuning/maxSerialBytes`` counts it.
+        var entryBytes = 0
         /// The exact bytes of nonce-less requests answered from `entries`, with that answer, so a
         /// repeat is found without decoding it. Emptied by every invalidation (revocations are rare).
         var requests: [Bytes: Response] = [:]
@@ -136,10 +143,15 @@ final class OCSPMemoryCache: Sendable {
     /// Stores a response read or signed since `generation` was captured.
     func store(_ response: Response, issuerID: String, serial: String, certID: [UInt8], generation: UInt64) {
         let key = Self.key(issuerID, serial)
+        let id = Bytes(value: certID)
         state.withLock { state in
             guard state.generation == generation else { return }
-            makeRoom(for: key, in: &state)
-            state.entries[key, default: Entry()].responses[Bytes(value: certID)] = response
+            let replaced = state.entries[key]?.responses[id].map { cost(of: $0, certID: certID) } ?? 0
+            let added = cost(of: response, certID: certID) - replaced
+            makeRoom(for: key, adding: added, in: &state)
+            state.entries[key]?.responses[id] = response
+            state.entries[key]?.bytes += added
+            state.entryBytes += added
         }
     }
 
@@ -148,8 +160,8 @@ final class OCSPMemoryCache: Sendable {
         let key = Self.key(issuerID, serial)
         state.withLock { state in
             guard state.generation == generation else { return }
-            makeRoom(for: key, in: &state)
-            state.entries[key, default: Entry()].status = newStatus(status, checkedAt: checkedAt)
+            makeRoom(for: key, adding: 0, in: &state)
+            state.entries[key]?.status = newStatus(status, checkedAt: checkedAt)
         }
     }
 
@@ -204,7 +216,7 @@ final class OCSPMemoryCache: Sendable {
 
     private static func forget(_ key: String, in state: inout State) {
         state.generation &+= 1
-        state.entries[key] = nil
+        if let removed = state.entries.removeValue(forKey: key) { state.entryBytes -= removed.bytes }
         state.requests.removeAll(keepingCapacity: true)
         state.requestBytes = 0
     }
@@ -215,6 +227,7 @@ final class OCSPMemoryCache: Sendable {
         state.withLock { state in
             state.generation &+= 1
             state.entries = state.entries.filter { !$0.key.hasPrefix(prefix) }
+            state.entryBytes = state.entries.values.reduce(0) { $0 + $1.bytes }
             state.requests.removeAll(keepingCapacity: true)
             state.requestBytes = 0
         }
@@ -225,6 +238,7 @@ final class OCSPMemoryCache: Sendable {
         state.withLock { state in
             state.generation &+= 1
             state.entries.removeAll(keepingCapacity: true)
+            state.entryBytes = 0
             state.requests.removeAll(keepingCapacity: true)
             state.requestBytes = 0
         }
@@ -240,8 +254,26 @@ final class OCSPMemoryCache: Sendable {
         return now >= claimedUntil
     }
 
-    private func makeRoom(for key: String, in state: inout State) {
-        guard state.entries[key] == nil, state.entries.count >= tuning.maxSerials, let victim = state.entries.keys.first else { return }
-        state.entries[victim] = nil
+    /// Octets the serial entries hold (for tests).
+    var entryBytes: Int { state.withLock { $0.entryBytes } }
+
+    /// What a stored response costs: its DER, its CertID key and ``OCSPTuning/responseOverhead``.
+    private func cost(of response: Response, certID: [UInt8]) -> Int {
+        response.der.count + certID.count + tuning.responseOverhead
+    }
+
+    /// Creates `key`'s entry if needed, after forgetting arbitrary other serials until it and
+    /// `added` more octets fit in ``OCSPTuning/maxSerials`` and ``OCSPTuning/maxSerialBytes``.
+    private func makeRoom(for key: String, adding added: Int, in state: inout State) {
+        let isNew = state.entries[key] == nil
+        let entryCost = isNew ? key.utf8.count + tuning.serialOverhead : 0
+        while isNew && state.entries.count >= tuning.maxSerials || state.entryBytes + entryCost + added > tuning.maxSerialBytes,
+            let victim = state.entries.keys.first(where: { $0 != key })
+        {
+            if let removed = state.entries.removeValue(forKey: victim) { state.entryBytes -= removed.bytes }
+        }
+        guard isNew else { return }
+        state.entries[key] = Entry(bytes: entryCost)
+        state.entryBytes += entryCost
     }
 }

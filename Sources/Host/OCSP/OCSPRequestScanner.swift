@@ -51,7 +51,7 @@ enum OCSPRequestScanner {
             guard let parameters = algorithmFields.read(0x05), parameters.isEmpty, algorithmFields.atEnd else { return nil }
         }
         guard let nameHash = fields.read(0x04), let keyHash = fields.read(0x04), let serial = fields.read(0x02), fields.atEnd,
-            (1...21).contains(serial.count)
+            (1...21).contains(serial.count), SerialNumberInteger.isMinimalContent(der[serial])
         else { return nil }
         return OCSPCertID(
             hashAlgorithm: algorithm, issuerNameHash: Array(der[nameHash]), issuerKeyHash: Array(der[keyHash]),

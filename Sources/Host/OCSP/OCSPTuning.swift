@@ -15,6 +15,14 @@ struct OCSPTuning: Sendable {
     var gatedRevalidation: Duration = .seconds(60)
     /// Most serials held; beyond it an arbitrary entry makes room (a cache, not a store).
     var maxSerials = 50_000
+    /// The serial entries' memory bound: each serial's key plus ``serialOverhead``, and each
+    /// response's DER and CertID plus ``responseOverhead``; beyond it arbitrary entries make room.
+    var maxSerialBytes = 64 << 20
+    /// What one serial entry costs besides its key (dictionary slot, its status).
+    var serialOverhead = 160
+    /// What one stored response costs besides its DER and CertID (dictionary slot, ETag and HTTP
+    /// date strings, instants).
+    var responseOverhead = 320
     /// Most request encodings indexed for the exact-bytes lookup; beyond it the index starts again.
     var maxRequests = 100_000
     /// The exact-bytes index's memory bound: key octets plus ``requestIndexOverhead`` per entry;

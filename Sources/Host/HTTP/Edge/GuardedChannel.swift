@@ -53,9 +53,12 @@ struct GuardedChannel<Base: ServerChildChannel>: ServerChildChannel {
     static func address(_ socket: SocketAddress?) -> IPAddress? {
         switch socket {
         case .v4(let v4):
-            return IPAddress(checked: withUnsafeBytes(of: v4.address.sin_addr) { Array($0) })
+            // Linux `sockaddr_in`: family (2), port (2), then `sin_addr`. Read by offset: naming the
+            // member makes the compiler pick between Glibc's and CNIOLinux's identical declarations.
+            return IPAddress(checked: withUnsafeBytes(of: v4.address) { Array($0[4..<8]) })
         case .v6(let v6):
-            let octets = withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) }
+            // Linux `sockaddr_in6`: family (2), port (2), flow info (4), then `sin6_addr`.
+            let octets = withUnsafeBytes(of: v6.address) { Array($0[8..<24]) }
             if octets.prefix(10).allSatisfy({ $0 == 0 }), octets[10] == 0xFF, octets[11] == 0xFF {
                 return IPAddress(checked: Array(octets[12...]))
             }
