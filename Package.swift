@@ -219,7 +219,7 @@ let package = Package(
             name: "UnitTests",
             dependencies: [
                 "ConnectorAPI", "ConnectorSupport", "IssuingKit", "LocalCAConnector", "PKCS11Connector", "ACMEConnector",
-                "ExternalConnector", "Host",
+                "ExternalConnector", "Host", "FuzzTargets",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -241,11 +241,19 @@ let package = Package(
             exclude: ["Python", "Fixtures"],
             swiftSettings: swiftSettings
         ),
+        // Every parser of untrusted bytes by name: the libFuzzer driver runs one, the unit tests
+        // replay each corpus through the same entry points.
+        .target(
+            name: "FuzzTargets",
+            dependencies: ["Host", "ExternalConnector"],
+            path: "Fuzz/Targets",
+            swiftSettings: swiftSettings
+        ),
     ]
 )
 
 // The libFuzzer driver (scripts/fuzz.sh): a target only when CERTCTL_FUZZ is set, so ordinary
 // builds never try to link it without libFuzzer.
 if ProcessInfo.processInfo.environment["CERTCTL_FUZZ"] != nil {
-    package.targets.append(.executableTarget(name: "certctl-fuzz", dependencies: ["Host"], path: "Fuzz/Harness"))
+    package.targets.append(.executableTarget(name: "certctl-fuzz", dependencies: ["FuzzTargets"], path: "Fuzz/Harness"))
 }

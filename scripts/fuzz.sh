@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-300}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(ocsp-request http1-frame acme-jws)
+[ ${#targets[@]} -gt 0 ] || targets=(ocsp-request http1-frame acme-jws csr-policy config plugin-rpc)
 fuzzer_lib=$(ls /opt/swift/usr/lib/clang/*/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a 2>/dev/null | head -n 1)
 [ -n "$fuzzer_lib" ] || fuzzer_lib=$(find / -name 'libclang_rt.fuzzer_no_main-x86_64.a' 2>/dev/null | head -n 1)
 [ -n "$fuzzer_lib" ] || { echo "fuzz.sh: libclang_rt.fuzzer_no_main not found in the Swift toolchain" >&2; exit 1; }

@@ -18,7 +18,7 @@ if grep -E "^$PWD/(Sources|Tests)/.*warning:" "$log"; then
     exit 1
 fi
 
-swift format lint --strict -r Sources Tests Package.swift examples/connectors/swift-custom
+swift format lint --strict -r Sources Tests Fuzz Package.swift examples/connectors/swift-custom
 
 # The ConnectorAPI reference (DocC, offline): broken symbol links or articles fail the run.
 if ! swift package --disable-sandbox generate-documentation --target ConnectorAPI --warnings-as-errors >"$log" 2>&1; then

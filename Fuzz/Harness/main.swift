@@ -1,7 +1,7 @@
-// libFuzzer driver for `FuzzEntryPoints` (scripts/fuzz.sh builds it with coverage and ASan and
+// libFuzzer driver for `FuzzTarget` (scripts/fuzz.sh builds it with coverage and ASan and
 // links libFuzzer's `fuzzer_no_main`): `CERTCTL_FUZZ_TARGET` names the parser, every other
 // argument is libFuzzer's.
-import Host
+import FuzzTargets
 
 #if canImport(Glibc)
     import Glibc
@@ -13,10 +13,10 @@ func llvmFuzzerRunDriver(
     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
 ) -> CInt
 
-let target: FuzzEntryPoints.Target = {
+let target: FuzzTarget = {
     let name = getenv("CERTCTL_FUZZ_TARGET").map { String(cString: $0) } ?? ""
-    guard let target = FuzzEntryPoints.Target(rawValue: name) else {
-        let known = FuzzEntryPoints.Target.allCases.map(\.rawValue).joined(separator: ", ")
+    guard let target = FuzzTarget(rawValue: name) else {
+        let known = FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")
         print("CERTCTL_FUZZ_TARGET must be one of \(known)")
         exit(64)
     }
@@ -28,6 +28,6 @@ var argv = CommandLine.unsafeArgv
 _ = target
 exit(
     llvmFuzzerRunDriver(&argc, &argv) { start, count in
-        FuzzEntryPoints.run(target, start.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? [])
+        target.run(start.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? [])
         return 0
     })

@@ -218,7 +218,33 @@ import Testing
         #expect(ConfigReloader.restartRequired(running: base, loaded: changed).isEmpty)
         changed.listen = ListenAddress("127.0.0.1:9999")!
         changed.revocation.crlValidity = 7
-        #expect(ConfigReloader.restartRequired(running: base, loaded: changed) == ["CERTCTL_LISTEN", "CERTCTL_CRL_VALIDITY"])
+        changed.edge.idleTimeout = .seconds(5)
+        #expect(
+            ConfigReloader.restartRequired(running: base, loaded: changed) == [
+                "CERTCTL_LISTEN", "CERTCTL_CRL_VALIDITY", "CERTCTL_IDLE_TIMEOUT",
+            ])
+    }
+
+    /// Every setting features.md gives a file key for is accepted in the file, and means the same
+    /// as its variable.
+    @Test func everyDocumentedFileKeyIsAccepted() throws {
+        let features = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/features.md"),
+            encoding: .utf8)
+        let rows = features.split(separator: "\n").compactMap { line -> (String, String)? in
+            guard let match = line.firstMatch(of: /^\| `CERTCTL_([A-Z0-9_]+)` \| `([a-z0-9_]+)` \|/) else { return nil }
+            return (String(match.1), String(match.2))
+        }
+        #expect(rows.count >= 25)
+        for (variable, key) in rows {
+            #expect(variable.lowercased() == key, "CERTCTL_\(variable) is documented as file key \(key)")
+            #expect(HostConfiguration.settingKeys.contains(key), "features.md documents file key \(key), the loader refuses it")
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("certctl-\(UUID().uuidString).yaml")
+        try "idle_timeout: 2m\nmax_connections: 500\nrate_limit_ipv6_prefix: 48\n".write(to: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: path) }
+        let edge = try HostConfiguration.load(configPath: path.path, environment: [:]).edge
+        #expect(edge.idleTimeout == .seconds(120) && edge.maxConnections == 500 && edge.rateLimitIPv6Prefix == 48)
     }
 
     @Test func tlsPairsAreCheckedBeforeUse() throws {

@@ -32,18 +32,21 @@ public struct ExternalIssuingConnector: SupervisedPluginConnector {
             publicationUrls: .init(caIssuers: urls.caIssuers, ocsp: urls.ocsp, crl: urls.crlDistributionPoint)
         )
         let result = try await supervisor.call("issue", params, as: PluginProtocol.IssueResult.self)
-        let certificate: Certificate
-        let chain: [Certificate]
-        do {
-            certificate = try Certificate(pemEncoded: result.certificatePem)
-            chain = try ExternalConnector.parseChain(result.chainPem ?? "", issuerID: supervisor.issuerID)
-        } catch {
+        guard let (certificate, chain) = certificates(in: result, issuerID: supervisor.issuerID) else {
             throw await supervisor.refusedAnswer("issue", "the plugin's issue result holds no valid PEM certificate")
         }
         guard certificate.publicKey == request.csr.publicKey else {
             throw await supervisor.refusedAnswer("issue", "the plugin returned a certificate for a different key than the CSR's")
         }
         return IssueResponse(certificate: certificate, chain: chain)
+    }
+
+    /// The certificate and chain of an `issue` result; `nil` when either is not PEM certificates.
+    static func certificates(in result: PluginProtocol.IssueResult, issuerID: String) -> (Certificate, [Certificate])? {
+        guard let certificate = try? Certificate(pemEncoded: result.certificatePem),
+            let chain = try? ExternalConnector.parseChain(result.chainPem ?? "", issuerID: issuerID)
+        else { return nil }
+        return (certificate, chain)
     }
 
     public func revoke(_ request: RevokeRequest) async throws {

@@ -166,19 +166,14 @@ final class PluginProcess: Sendable {
     // MARK: Reading
 
     private func readLines(_ fd: Int32, onLine: (Data) -> Void, atEnd: () -> Void) {
-        var buffer = Data()
+        var lines = PluginLineBuffer()
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
             let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             if count <= 0 { break }
-            buffer.append(contentsOf: chunk[0..<count])
-            while let newline = buffer.firstIndex(of: 0x0A) {
-                let line = Data(buffer[buffer.startIndex..<newline])
-                buffer.removeSubrange(buffer.startIndex...newline)
-                onLine(line)
-            }
-            if buffer.count > PluginProtocol.maxLineBytes {
+            for line in lines.append(chunk[0..<count]) { onLine(line) }
+            if lines.overflowed {
                 protocolViolation("the plugin wrote a line over \(PluginProtocol.maxLineBytes) bytes")
                 break
             }

@@ -53,12 +53,19 @@ struct PluginSigner: CASigner {
 
     /// Why `signature` (base64) is not this CA's signature over `bytes`; `nil` when it is.
     func problem(with signature: String, over bytes: [UInt8]) -> String? {
+        Self.problem(with: signature, over: bytes, publicKey: publicKey)
+    }
+
+    /// Why `signature` (base64) is not `publicKey`'s signature over `bytes`; `nil` when it is.
+    static func problem(with signature: String, over bytes: [UInt8], publicKey: Certificate.PublicKey) -> String? {
         guard let decoded = Data(base64Encoded: signature).map(Array.init) else { return "the plugin's signature is not base64" }
-        guard verifies(decoded, over: bytes) else { return "the plugin's signature does not verify with the CA public key" }
+        guard verifies(decoded, over: bytes, publicKey: publicKey) else {
+            return "the plugin's signature does not verify with the CA public key"
+        }
         return nil
     }
 
-    private func verifies(_ signature: [UInt8], over bytes: [UInt8]) -> Bool {
+    private static func verifies(_ signature: [UInt8], over bytes: [UInt8], publicKey: Certificate.PublicKey) -> Bool {
         if let key = P256.Signing.PublicKey(publicKey), let value = try? P256.Signing.ECDSASignature(derRepresentation: signature) {
             return key.isValidSignature(value, for: bytes)
         }

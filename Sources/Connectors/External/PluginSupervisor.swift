@@ -85,14 +85,7 @@ actor PluginSupervisor {
 
     /// A response line's result, or the plugin's JSON-RPC error as a ``ConnectorError``.
     private func decode<Result: Decodable>(_ line: Data, method: String, as type: Result.Type) throws -> Result {
-        if let error = (try? PluginProtocol.decoder.decode(PluginProtocol.Envelope.self, from: line))?.error {
-            throw error.connectorError(issuerID: issuerID, method: method)
-        }
-        guard let response = try? PluginProtocol.decoder.decode(PluginProtocol.Response<Result>.self, from: line) else {
-            throw ConnectorError(
-                .upstreamFailure, "issuer \(issuerID): plugin answered \(method) with an invalid result: \(PluginProcess.preview(line))")
-        }
-        return response.result
+        try PluginProtocol.result(of: line, method: method, issuerID: issuerID, as: type)
     }
 
     /// `nil` when the plugin is usable as far as the host can tell.
@@ -208,25 +201,8 @@ actor PluginSupervisor {
     }
 
     private func checkHandshake(_ line: Data) throws -> PluginProtocol.Handshake {
-        guard let greeting = try? PluginProtocol.decoder.decode(PluginProtocol.Handshake.self, from: line) else {
-            throw ConnectorError(
-                .upstreamFailure,
-                "issuer \(issuerID): the plugin's first line is not a certctl handshake: \(PluginProcess.preview(line)) (see docs/connectors/external-protocol.md)"
-            )
-        }
-        let version = greeting.certctlPlugin.protocol
-        guard PluginProtocol.supportedVersions.contains(version) else {
-            throw ConnectorError(
-                .upstreamFailure,
-                "issuer \(issuerID): the plugin speaks protocol version \(version); this certctl speaks \(PluginProtocol.supportedVersions.map(String.init).joined(separator: ", "))"
-            )
-        }
-        let known: Set<String> = ["issue", "revoke", "health", "sign"]
-        let capabilities = greeting.capabilities
-        guard capabilities.contains("issue") || capabilities.contains("sign") else {
-            throw ConnectorError(.upstreamFailure, "issuer \(issuerID): the plugin declares neither 'issue' nor 'sign'")
-        }
-        if let unknown = capabilities.subtracting(known).sorted().first {
+        let greeting = try PluginProtocol.Handshake.checked(line, issuerID: issuerID)
+        if let unknown = greeting.unknownCapabilities.first {
             logger.warning(
                 "plugin declares an unknown capability; ignored", metadata: ["issuer": "\(issuerID)", "capability": "\(unknown)"])
         }

@@ -21,17 +21,21 @@ struct ConfigFile {
         guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
             throw HostError.configuration("config file \(url.path) cannot be read")
         }
+        return try parse(text, path: url.path, directory: url.deletingLastPathComponent())
+    }
+
+    /// The file's text, read from `path` (named in errors); relative paths resolve against `directory`.
+    static func parse(_ text: String, path: String, directory: URL) throws -> ConfigFile {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch {
-            throw HostError.configuration("config file \(url.path) is not valid YAML: \(Self.describe(error))")
+            throw HostError.configuration("config file \(path) is not valid YAML: \(Self.describe(error))")
         }
-        let directory = url.deletingLastPathComponent()
         var file = ConfigFile(settings: [:], issuers: [], directory: directory)
         guard let root else { return file }
         guard let mapping = root.mapping else {
-            throw HostError.configuration("config file \(url.path): the top level must be a mapping")
+            throw HostError.configuration("config file \(path): the top level must be a mapping")
         }
         for (keyNode, valueNode) in mapping {
             guard let key = keyNode.string else { throw HostError.configuration("config file: keys must be strings") }
@@ -77,17 +81,33 @@ struct ConfigFile {
         }
     }
 
+    /// Most values one top-level key may expand to. YAML aliases repeat a value without repeating
+    /// its text, so ten nested aliases of ten make ten billion ("billion laughs"); a real
+    /// configuration has a few hundred.
+    static let maxValues = 100_000
+
     /// A YAML node as an option value; keys must be strings.
     static func optionValue(_ node: Node, at path: String) throws -> OptionValue {
+        var budget = maxValues
+        return try optionValue(node, at: path, budget: &budget)
+    }
+
+    private static func optionValue(_ node: Node, at path: String, budget: inout Int) throws -> OptionValue {
+        budget -= 1
+        guard budget >= 0 else {
+            throw HostError.configuration("config file: \(path): more than \(maxValues) values (aliases expanding without bound?)")
+        }
         if let scalar = node.scalar { return .scalar(scalar.string) }
         if let sequence = node.sequence {
-            return .list(try sequence.enumerated().map { try optionValue($1, at: "\(path)[\($0)]") })
+            var items: [OptionValue] = []
+            for (index, item) in sequence.enumerated() { items.append(try optionValue(item, at: "\(path)[\(index)]", budget: &budget)) }
+            return .list(items)
         }
         guard let pairs = node.mapping else { throw HostError.configuration("config file: \(path): unsupported value") }
         var mapping: [String: OptionValue] = [:]
         for (keyNode, valueNode) in pairs {
             guard let key = keyNode.string else { throw HostError.configuration("config file: \(path): every key must be a string") }
-            mapping[key] = try optionValue(valueNode, at: "\(path).\(key)")
+            mapping[key] = try optionValue(valueNode, at: "\(path).\(key)", budget: &budget)
         }
         return .mapping(mapping)
     }

@@ -10,7 +10,9 @@ extension HostConfiguration {
         "max_body_size", "log_level", "pki_http_listen", "crl_generation_interval", "crl_validity",
         "ocsp_responder_key_dir", "ocsp_responder_rotation_grace", "ocsp_responder_validity", "ocsp_response_validity",
         "ocsp_memory_cache", "ocsp_rate_limit_per_ip_min", "cert_export_rate_limit_per_actor_hr", "issuance_rate_limit_per_key_min",
-        "acme_http01_port", "acme_tlsalpn01_port", "acme_dns_resolver", "acme_validation_deny_cidrs",
+        "acme_http01_port", "acme_tlsalpn01_port", "acme_dns_resolver", "acme_validation_deny_cidrs", "database_password_file",
+        "tls_handshake_timeout", "request_head_timeout", "idle_timeout", "max_connections", "max_header_size", "max_connection_buffer",
+        "rate_limit_ipv6_prefix",
     ]
 
     /// Loads the configuration: environment variables override the YAML file, which overrides
@@ -26,6 +28,13 @@ extension HostConfiguration {
         let configFile = (configPath ?? environment["CERTCTL_CONFIG"]).flatMap { $0.isEmpty ? nil : $0 }
             .map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
         let file = try configFile.map(ConfigFile.read) ?? ConfigFile(settings: [:], issuers: [], directory: cwd)
+        return try load(file, from: configFile, environment: environment, workingDirectory: cwd)
+    }
+
+    /// The configuration from a parsed file (read from `configFile`) and the environment.
+    static func load(_ file: ConfigFile, from configFile: URL?, environment: [String: String], workingDirectory cwd: URL) throws
+        -> HostConfiguration
+    {
         let source = SettingsSource(environment: environment, file: file, workingDirectory: cwd)
 
         let dataDirectory = source.path("data_dir") ?? cwd.appendingPathComponent("certctl-data").standardizedFileURL

@@ -120,6 +120,15 @@ public final class ConfigReloader: Service, Sendable {
         check("CERTCTL_OCSP_RESPONSE_VALIDITY", a.ocspResponseValidity != b.ocspResponseValidity)
         check("CERTCTL_OCSP_MEMORY_CACHE", a.ocspMemoryCache != b.ocspMemoryCache)
         check("issuers", running.issuers != loaded.issuers)
+        let (e, f) = (running.edge, loaded.edge)
+        check("CERTCTL_TLS_HANDSHAKE_TIMEOUT", e.tlsHandshakeTimeout != f.tlsHandshakeTimeout)
+        check("CERTCTL_REQUEST_HEAD_TIMEOUT", e.requestHeadTimeout != f.requestHeadTimeout)
+        check("CERTCTL_IDLE_TIMEOUT", e.idleTimeout != f.idleTimeout)
+        check("CERTCTL_MAX_CONNECTIONS", e.maxConnections != f.maxConnections)
+        check("CERTCTL_MAX_HEADER_SIZE", e.maxHeaderSize != f.maxHeaderSize)
+        check("CERTCTL_MAX_CONNECTION_BUFFER", e.maxConnectionBuffer != f.maxConnectionBuffer)
+        check("CERTCTL_RATE_LIMIT_IPV6_PREFIX", e.rateLimitIPv6Prefix != f.rateLimitIPv6Prefix)
+        check("trusted_proxies", e.trustedProxies != f.trustedProxies)
         return changed
     }
 }
