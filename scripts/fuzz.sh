@@ -23,7 +23,7 @@ for target in "${targets[@]}"; do
     work=".build-fuzz/corpus/$target"
     mkdir -p "$work" "Fuzz/crashes/$target"
     echo "fuzz.sh: $target for $seconds s"
-    CERTCTL_FUZZ_TARGET=$target .build-fuzz/debug/certctl-fuzz "$work" "Fuzz/corpus/$target" \
+    ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" CERTCTL_FUZZ_TARGET=$target .build-fuzz/debug/certctl-fuzz "$work" "Fuzz/corpus/$target" \
         -max_total_time="$seconds" -artifact_prefix="Fuzz/crashes/$target/" -print_final_stats=1 \
         -timeout=10 -rss_limit_mb=2048 -detect_leaks=0 2>&1 |
         grep -E "^(#|stat::|==|SUMMARY|INFO: seed)" | tail -n 12 || true
