@@ -108,7 +108,8 @@ import Yams
         #expect(try PluginProtocol.Handshake.checked(sign[0], issuerID: "t").unknownCapabilities == ["x-later"])
         let signed = try PluginProtocol.result(of: sign[2], method: "sign", issuerID: "t", as: PluginProtocol.SignResult.self)
         #expect(
-            PluginSigner.problem(with: signed.signature, over: PluginSigner.keyCheckMessage, publicKey: PluginFuzzEntryPoint.caKey) == nil)
+            PluginSigner.problem(
+                with: signed.signature, over: PluginSigner.keyCheckMessage, publicKey: try #require(PluginFuzzEntryPoint.caKey)) == nil)
         let issue = try lines("issue-session.jsonl")
         let issued = try PluginProtocol.result(of: issue[2], method: "issue", issuerID: "t", as: PluginProtocol.IssueResult.self)
         #expect(ExternalIssuingConnector.certificates(in: issued, issuerID: "t")?.1.count == 1)

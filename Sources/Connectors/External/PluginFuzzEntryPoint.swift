@@ -10,8 +10,8 @@ import X509
 /// Must return for any input: a crash, a trap or a hang is the finding.
 public enum PluginFuzzEntryPoint {
     /// A fixed P-256 key the `sign` results are verified against.
-    static let caKey = Certificate.PublicKey(
-        try! P256.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: 0x11, count: 32)).publicKey)
+    static let caKey: Certificate.PublicKey? = (try? P256.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: 0x11, count: 32)))
+        .map { Certificate.PublicKey($0.publicKey) }
 
     public static func run(_ bytes: [UInt8]) {
         var reader = PluginLineBuffer()
@@ -30,7 +30,9 @@ public enum PluginFuzzEntryPoint {
                 _ = ExternalIssuingConnector.certificates(in: issued, issuerID: "fuzz")
             }
             _ = try? PluginProtocol.result(of: line, method: "health", issuerID: "fuzz", as: PluginProtocol.HealthResult.self)
-            if let signed = try? PluginProtocol.result(of: line, method: "sign", issuerID: "fuzz", as: PluginProtocol.SignResult.self) {
+            if let caKey,
+                let signed = try? PluginProtocol.result(of: line, method: "sign", issuerID: "fuzz", as: PluginProtocol.SignResult.self)
+            {
                 _ = PluginSigner.problem(with: signed.signature, over: PluginSigner.keyCheckMessage, publicKey: caKey)
             }
         }
