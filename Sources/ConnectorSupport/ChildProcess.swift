@@ -69,6 +69,13 @@ public final class ChildProcess: Sendable {
     private let capturedError: Int32?
     private let state = Mutex(State())
 
+    /// The host's variables an operator-configured child (a plugin, a hook script) inherits: only
+    /// PATH, HOME, LANG and TZ, so database URLs and other host secrets never reach it. Callers add
+    /// the child's own variables to it.
+    public static var inheritedEnvironment: [String: String] {
+        ProcessInfo.processInfo.environment.filter { ["PATH", "HOME", "LANG", "TZ"].contains($0.key) }
+    }
+
     /// Starts `executable` (an absolute path) with `arguments` (not including `argv[0]`, which is
     /// the executable's path) and exactly `environment`.
     public init(

@@ -7,13 +7,9 @@ import Foundation
 #endif
 
 /// Runs an operator script with a deadline, capturing the start of its stderr (for the log, not
-/// for API clients). The script gets a minimal environment — PATH, HOME, LANG and TZ of the host's,
-/// plus what the caller passes — never the host's whole environment (`CERTCTL_DATABASE_URL` and
-/// its password among it).
+/// for API clients). The script gets ``ChildProcess/inheritedEnvironment`` plus what the caller
+/// passes — never the host's whole environment (`CERTCTL_DATABASE_URL` and its password among it).
 enum HookProcess {
-    /// The host variables a hook inherits.
-    static let inherited: Set<String> = ["PATH", "HOME", "LANG", "TZ"]
-
     enum Result: Equatable {
         case finished(ChildProcess.Termination, String)
         case timedOut
@@ -26,7 +22,7 @@ enum HookProcess {
         do {
             process = try ChildProcess(
                 executable: executable.path, arguments: arguments,
-                environment: ProcessInfo.processInfo.environment.filter { inherited.contains($0.key) }.merging(environment) { $1 },
+                environment: ChildProcess.inheritedEnvironment.merging(environment) { $1 },
                 standardError: .capture)
         } catch {
             throw ConnectorError(.internalFailure, "cannot start \(executable.path): \(error)")

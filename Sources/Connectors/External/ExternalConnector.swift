@@ -1,4 +1,5 @@
 import ConnectorAPI
+import ConnectorSupport
 import Foundation
 import IssuingKit
 import Logging
@@ -76,11 +77,10 @@ public enum ExternalConnector: ConnectorFactory {
         }
     }
 
-    /// The plugin's environment: only PATH, HOME, LANG and TZ of the host's (so database URLs and
-    /// other host secrets never reach it), the operator's `env`, and the protocol variables.
+    /// The plugin's environment: ``ChildProcess/inheritedEnvironment`` (no host secrets), the
+    /// operator's `env`, and the protocol variables.
     static func environment(_ options: ExternalOptions, issuerID: String, stateDirectory: URL) -> [String: String] {
-        let host = ProcessInfo.processInfo.environment
-        var environment = host.filter { ["PATH", "HOME", "LANG", "TZ"].contains($0.key) }
+        var environment = ChildProcess.inheritedEnvironment
         environment.merge(options.environment) { $1 }
         environment["CERTCTL_PLUGIN_PROTOCOLS"] = PluginProtocol.supportedVersions.map(String.init).joined(separator: ",")
         environment["CERTCTL_ISSUER_ID"] = issuerID

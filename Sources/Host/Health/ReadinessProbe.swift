@@ -27,17 +27,16 @@ final class ReadinessProbe<C: Clock>: Sendable where C.Duration == Duration, C.I
         }
     }
 
-    private struct State {
-        var last: Report?
-        var lastAt: C.Instant?
-        var running = false
-        var waiters: [CheckedContinuation<Report, Never>] = []
+    private struct Last {
+        var report: Report
+        var at: C.Instant
     }
 
     let interval: Duration
     private let clock: C
     private let run: @Sendable () async -> Report
-    private let state = Mutex(State())
+    private let last = Mutex<Last?>(nil)
+    private let flight = SingleFlight<Report>()
     private let metrics: HostMetrics?
 
     /// - Parameters:
@@ -51,48 +50,23 @@ final class ReadinessProbe<C: Clock>: Sendable where C.Duration == Duration, C.I
     }
 
     /// The current report: reused while fresh, else from the one run in progress or a new one.
-    private enum Step {
-        case reuse(Report)
-        case wait
-        case run
-    }
-
     func report() async -> Report {
         let now = clock.now
-        let step = state.withLock { state -> Step in
-            if let last = state.last, let at = state.lastAt, now < at.advanced(by: interval) { return .reuse(last) }
-            if state.running { return .wait }
-            state.running = true
-            return .run
+        if let last = last.withLock({ $0 }), now < last.at.advanced(by: interval) {
+            metrics?.increment(.health, "probe_reused")
+            return last.report
         }
-        switch step {
-        case .reuse(let report):
-            metrics?.increment(.health, "probe_reused")
-            return report
-        case .wait:
-            metrics?.increment(.health, "probe_reused")
-            return await withCheckedContinuation { continuation in
-                let ready = state.withLock { state -> Report? in
-                    guard state.running else { return state.last }
-                    state.waiters.append(continuation)
-                    return nil
-                }
-                if let ready { continuation.resume(returning: ready) }
-            }
-        case .run:
+        let ran = Mutex(false)
+        // The probes never throw; SingleFlight's error path is unreachable here.
+        let report = try? await flight.run("readyz") { [self] in
+            ran.withLock { $0 = true }
             metrics?.increment(.health, "probe_run")
             let report = await run()
-            let finished = clock.now
-            let waiters = state.withLock { state -> [CheckedContinuation<Report, Never>] in
-                state.last = report
-                state.lastAt = finished
-                state.running = false
-                defer { state.waiters = [] }
-                return state.waiters
-            }
-            for waiter in waiters { waiter.resume(returning: report) }
+            last.withLock { $0 = Last(report: report, at: clock.now) }
             return report
         }
+        if !ran.withLock({ $0 }) { metrics?.increment(.health, "probe_reused") }
+        return report ?? Report(checks: [])
     }
 }
 

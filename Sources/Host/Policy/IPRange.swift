@@ -26,6 +26,12 @@ struct IPRange: Sendable, Hashable, CustomStringConvertible {
         self.mask = mask
     }
 
+    /// The range of `prefix` leading bits (clamped to the address's length) around `address`.
+    init(around address: IPAddress, prefix: Int) {
+        mask = Self.mask(prefix: prefix, octets: address.bytes.count)
+        network = zip(address.bytes, mask).map { $0 & $1 }
+    }
+
     init(network: [UInt8], mask: [UInt8]) {
         self.network = network
         self.mask = mask

@@ -3,10 +3,6 @@ import Logging
 import NIOCore
 import NIOSSL
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// A listener's child channel with the edge limits (SPEC §10) around it: a connection beyond
 /// ``EdgeSettings/maxConnections`` is closed before any TLS or HTTP state is made for it (counted
 /// as `certctl_connection_counter_total{label="refused"}`), and every other one gets its
@@ -28,7 +24,7 @@ struct GuardedChannel<Base: ServerChildChannel>: ServerChildChannel {
         let count = count
         channel.closeFuture.whenComplete { _ in count.release() }
         let (settings, metrics) = (settings, metrics)
-        if !settings.trustedProxies.isEmpty, let peer = Self.address(channel.remoteAddress),
+        if !settings.trustedProxies.isEmpty, let peer = IPAddress(peer: channel.remoteAddress),
             settings.trustedProxies.contains(where: { $0.contains(peer) })
         {
             // First, before TLS: the header precedes the ClientHello.
@@ -46,25 +42,6 @@ struct GuardedChannel<Base: ServerChildChannel>: ServerChildChannel {
             try pipeline.handler(type: OCSPConnectionHandler.self).deadlines = deadlines
             deadlines.start()
             return value
-        }
-    }
-
-    /// A peer's address as ``IPAddress`` (an IPv4-mapped IPv6 peer as IPv4).
-    static func address(_ socket: SocketAddress?) -> IPAddress? {
-        switch socket {
-        case .v4(let v4):
-            // Linux `sockaddr_in`: family (2), port (2), then `sin_addr`. Read by offset: naming the
-            // member makes the compiler pick between Glibc's and CNIOLinux's identical declarations.
-            return IPAddress(checked: withUnsafeBytes(of: v4.address) { Array($0[4..<8]) })
-        case .v6(let v6):
-            // Linux `sockaddr_in6`: family (2), port (2), flow info (4), then `sin6_addr`.
-            let octets = withUnsafeBytes(of: v6.address) { Array($0[8..<24]) }
-            if octets.prefix(10).allSatisfy({ $0 == 0 }), octets[10] == 0xFF, octets[11] == 0xFF {
-                return IPAddress(checked: Array(octets[12...]))
-            }
-            return IPAddress(checked: octets)
-        default:
-            return nil
         }
     }
 
